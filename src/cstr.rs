@@ -1,0 +1,157 @@
+//! Handing Rust strings to C as NUL-terminated strings.
+//!
+//! Almost every sd-bus call takes a few short strings (names, paths,
+//! signatures). Allocating a `CString` for each would dominate the cost of a
+//! call, so short strings are copied into a fixed buffer (on the stack, where
+//! a `CStrBuf` normally lives) and only long ones go through the heap.
+
+use std::borrow::Cow;
+use std::ffi::{c_char, CStr, CString};
+
+use crate::error::{Error, InvalidKind, Result};
+
+/// Strings shorter than this are terminated in place. D-Bus names and
+/// signatures are at most 255 bytes, so they always fit.
+const INLINE_LEN: usize = 256;
+
+/// A NUL-terminated copy of a Rust string, to pass to C. Short strings (under
+/// 256 bytes) are kept inline, without a heap allocation.
+pub(crate) struct CStrBuf {
+    /// Without `heap`: `inline[..len]` is the string and `inline[len]` its
+    /// terminating NUL.
+    inline: [u8; INLINE_LEN],
+    len: u8,
+    /// The strings too long for `inline`.
+    heap: Option<CString>,
+}
+
+impl CStrBuf {
+    /// Copies `s`, refusing an interior NUL byte (which C would take as the
+    /// end of the string) with an [`Error::Invalid`] of the given `kind`.
+    #[inline]
+    pub(crate) fn new(s: &str, kind: InvalidKind) -> Result<Self> {
+        Self::from_bytes(s.as_bytes(), kind)
+    }
+
+    /// Checks `s` with `validate` (such as `ObjectPath::validate`), then
+    /// copies it as [`CStrBuf::new`] does.
+    #[inline]
+    pub(crate) fn validated(
+        s: &str,
+        kind: InvalidKind,
+        validate: impl FnOnce(&str) -> Result<()>,
+    ) -> Result<Self> {
+        validate(s)?;
+        Self::new(s, kind)
+    }
+
+    /// [`CStrBuf::new`] for bytes that need not be UTF-8.
+    pub(crate) fn from_bytes(bytes: &[u8], kind: InvalidKind) -> Result<Self> {
+        // `contains` on a byte slice is memchr-accelerated in core.
+        if bytes.contains(&0) {
+            return Err(nul_error(kind, bytes));
+        }
+        let mut inline = [0u8; INLINE_LEN];
+        match u8::try_from(bytes.len()) {
+            Ok(len) => {
+                inline[..bytes.len()].copy_from_slice(bytes);
+                Ok(CStrBuf {
+                    inline,
+                    len,
+                    heap: None,
+                })
+            }
+            Err(_) => Ok(CStrBuf {
+                inline,
+                len: 0,
+                // SAFETY: the check above guarantees that `bytes` has no
+                // NUL; `from_vec_unchecked` appends the terminator.
+                heap: Some(unsafe { CString::from_vec_unchecked(bytes.to_vec()) }),
+            }),
+        }
+    }
+
+    /// The string as a `CStr`.
+    pub(crate) fn as_cstr(&self) -> &CStr {
+        match &self.heap {
+            Some(owned) => owned,
+            // SAFETY: `inline[len]` is a zero from the initialisation (the
+            // longest inline string is 255 bytes), and `from_bytes` checked
+            // that no earlier byte is zero.
+            None => unsafe {
+                CStr::from_bytes_with_nul_unchecked(&self.inline[..=usize::from(self.len)])
+            },
+        }
+    }
+
+    /// The string, for error messages; lossy only for bytes that are not
+    /// UTF-8, which only [`CStrBuf::from_bytes`] can hold.
+    pub(crate) fn to_str(&self) -> Cow<'_, str> {
+        self.as_cstr().to_string_lossy()
+    }
+
+    /// A pointer to the NUL-terminated string, valid as long as `self` is
+    /// neither moved nor dropped.
+    #[inline]
+    pub(crate) fn as_ptr(&self) -> *const c_char {
+        self.as_cstr().as_ptr()
+    }
+}
+
+fn nul_error(kind: InvalidKind, bytes: &[u8]) -> Error {
+    Error::invalid(kind, String::from_utf8_lossy(bytes), "contains a NUL byte")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_and_long_strings_pass_through() {
+        for len in [0, 1, 254, 255, 256, 257, 4096] {
+            let s = "x".repeat(len);
+            let buf = CStrBuf::new(&s, InvalidKind::String).unwrap();
+            assert_eq!(buf.as_cstr().to_bytes(), s.as_bytes(), "length {len}");
+            // SAFETY: `as_ptr` points at a NUL-terminated string owned by `buf`.
+            let via_ptr = unsafe { CStr::from_ptr(buf.as_ptr()) };
+            assert_eq!(via_ptr.to_bytes().len(), len);
+        }
+        let bytes = CStrBuf::from_bytes(b"\xff\x01", InvalidKind::String).unwrap();
+        assert_eq!(bytes.as_cstr().to_bytes(), b"\xff\x01");
+        assert_eq!(bytes.to_str(), "\u{fffd}\u{1}");
+        assert_eq!(
+            CStrBuf::new("ü", InvalidKind::String).unwrap().to_str(),
+            "ü"
+        );
+    }
+
+    #[test]
+    fn interior_nul_is_refused() {
+        let long = format!("{}\0", "y".repeat(1000));
+        for s in ["a\0b", "\0", long.as_str()] {
+            let err = CStrBuf::new(s, InvalidKind::MemberName).err().unwrap();
+            assert_eq!(
+                err,
+                Error::invalid(InvalidKind::MemberName, s, "contains a NUL byte")
+            );
+        }
+        let err = CStrBuf::from_bytes(b"\xff\0", InvalidKind::String)
+            .err()
+            .unwrap();
+        assert_eq!(
+            err.to_string(),
+            "invalid string \"\u{fffd}\\0\": contains a NUL byte"
+        );
+    }
+
+    #[test]
+    fn validation_comes_first() {
+        let refuse = |s: &str| Err(Error::invalid(InvalidKind::BusName, s, "nope"));
+        let err = CStrBuf::validated("a\0", InvalidKind::String, refuse)
+            .err()
+            .unwrap();
+        assert_eq!(err, Error::invalid(InvalidKind::BusName, "a\0", "nope"));
+        let buf = CStrBuf::validated("ok", InvalidKind::String, |_| Ok(())).unwrap();
+        assert_eq!(buf.as_cstr(), c"ok");
+    }
+}
