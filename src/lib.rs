@@ -1,4 +1,36 @@
-//! Safe Rust bindings to libsystemd's sd-bus.
+//! Safe, zero-overhead Rust bindings to libsystemd's **sd-bus**: D-Bus
+//! clients and services, and systemd driven through its manager.
+//!
+//! ```
+//! let bus = sdbus::Bus::open_system()?;
+//! let manager = ("org.freedesktop.systemd1", "/org/freedesktop/systemd1");
+//! let version: String =
+//!     bus.get_property(manager.0, manager.1, "org.freedesktop.systemd1.Manager", "Version")?;
+//! let reply = bus.call_method(manager.0, manager.1, "org.freedesktop.systemd1.Manager", "GetUnitByPID", &(std::process::id(),))?;
+//! println!("systemd {version}; this process runs in {}", reply.read::<sdbus::names::ObjectPath>()?);
+//! # Ok::<(), sdbus::Error>(())
+//! ```
+//!
+//! (The crate's doctests run against a real manager: `scripts/test` runs
+//! them inside the project's sandbox.)
+//!
+//! # Concepts
+//! - [`Bus`]: a connection. It is [`Send`] but not [`Sync`], since sd-bus
+//!   objects may move between threads but never be used from two at once.
+//!   [`Message`]s and [`Slot`]s borrow their bus, which keeps them on its
+//!   thread.
+//! - [`Message`]: headers and a body of typed values, appended with
+//!   [`Append`] and read with [`Read`]; [`Value`] for types known only at
+//!   run time; [`Variant`] for typed variants.
+//! - [`names`]: validated object paths, bus, interface, member and error
+//!   names and signatures. Every name given as `&str` is checked before it
+//!   reaches C, and refused with an [`Error::Invalid`] naming it.
+//! - [`path`]: `path_encode`/`path_decode`, as systemd names its units' objects.
+//! - [`slot`]: match rules and subscriptions, asynchronous calls, served
+//!   objects; dropping the [`Slot`] undoes the registration. A panic in a
+//!   callback is caught at the C boundary and resumed in the caller.
+//! - [`properties`], [`introspect`], [`monitor`], [`creds`]: the standard
+//!   interfaces and bus tools.
 
 pub mod bus;
 mod callback;
@@ -21,4 +53,6 @@ pub use message::{ContainerKind, Message, MessageType};
 pub use monitor::Monitor;
 pub use properties::{Properties, PropertiesChanged};
 pub use slot::{PendingReply, Slot, Subscription};
-pub use types::{Append, AppendArgs, Array, Dict, IntoValue, Read, ReadArgs, SignatureBuf, Type, Value, Variant};
+pub use types::{
+    Append, AppendArgs, Array, Dict, IntoValue, Read, ReadArgs, SignatureBuf, Type, Value, Variant,
+};
