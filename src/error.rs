@@ -168,6 +168,11 @@ pub enum InvalidKind {
     String,
     /// An argument that is out of range.
     Argument,
+    /// Introspection XML that cannot be parsed.
+    Introspection,
+    /// A message that is not of the kind expected (such as a
+    /// `PropertiesChanged` signal).
+    Message,
 }
 
 impl fmt::Display for InvalidKind {
@@ -185,6 +190,8 @@ impl fmt::Display for InvalidKind {
             InvalidKind::Value => "value",
             InvalidKind::String => "string",
             InvalidKind::Argument => "argument",
+            InvalidKind::Introspection => "introspection data",
+            InvalidKind::Message => "message",
         })
     }
 }

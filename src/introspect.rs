@@ -33,7 +33,7 @@ impl Bus {
     /// and the names of its child objects.
     ///
     /// Malformed XML from the peer is an [`Error::Invalid`] of kind
-    /// [`InvalidKind::Value`].
+    /// [`InvalidKind::Introspection`].
     ///
     /// ```no_run
     /// # fn demo() -> sdbus::Result<()> {
@@ -215,7 +215,7 @@ impl Node {
     /// Elements this parser does not know (such as documentation) are
     /// skipped. Malformed XML, a root element other than `<node>` and
     /// missing or unknown required attributes are an [`Error::Invalid`] of
-    /// kind [`InvalidKind::Value`] quoting the offending part.
+    /// kind [`InvalidKind::Introspection`] quoting the offending part.
     ///
     /// ```
     /// use sdbus::introspect::{Access, Node};
@@ -502,13 +502,13 @@ impl<'x> Parser<'x> {
             .rev()
             .find(|&i| rest.is_char_boundary(i))
             .unwrap_or(0);
-        Error::invalid(InvalidKind::Value, &rest[..end], reason)
+        Error::invalid(InvalidKind::Introspection, &rest[..end], reason)
     }
 }
 
 /// An error quoting an element's start tag.
 fn malformed_element(element: &BytesStart<'_>, reason: &'static str) -> Error {
-    Error::invalid(InvalidKind::Value, start_tag(element), reason)
+    Error::invalid(InvalidKind::Introspection, start_tag(element), reason)
 }
 
 /// An element's start tag as text, for error messages.
@@ -516,37 +516,28 @@ fn start_tag(element: &BytesStart<'_>) -> String {
     format!("<{}>", String::from_utf8_lossy(element))
 }
 
-/// The unescaped value of attribute `key`, if present.
+/// The unescaped value of attribute `key`, if present. Every attribute is
+/// checked, so a malformed or repeated one is an error.
 fn attribute(element: &BytesStart<'_>, key: &str) -> Result<Option<String>> {
+    let malformed = || malformed_element(element, "malformed introspection XML");
+    let mut found = None;
     for attr in element.attributes() {
-        let attr = attr.map_err(|_| {
-            Error::invalid(
-                InvalidKind::Value,
-                start_tag(element),
-                "malformed introspection XML",
-            )
-        })?;
+        let attr = attr.map_err(|_| malformed())?;
         if attr.key.as_ref() == key.as_bytes() {
             let value = attr
                 .normalized_value(XmlVersion::Implicit1_0)
-                .map_err(|_| {
-                    Error::invalid(
-                        InvalidKind::Value,
-                        start_tag(element),
-                        "malformed introspection XML",
-                    )
-                })?;
-            return Ok(Some(value.into_owned()));
+                .map_err(|_| malformed())?;
+            found = Some(value.into_owned());
         }
     }
-    Ok(None)
+    Ok(found)
 }
 
 /// The value of attribute `key`, which the element must have.
 fn required(element: &BytesStart<'_>, key: &str) -> Result<String> {
     attribute(element, key)?.ok_or_else(|| {
         Error::invalid(
-            InvalidKind::Value,
+            InvalidKind::Introspection,
             start_tag(element),
             "introspection XML element lacks a required attribute",
         )
@@ -693,7 +684,7 @@ mod tests {
     fn refused(xml: &str) -> (String, &'static str) {
         match Node::parse(xml) {
             Err(Error::Invalid {
-                kind: InvalidKind::Value,
+                kind: InvalidKind::Introspection,
                 value,
                 reason,
             }) => (value, reason),

@@ -320,7 +320,7 @@ impl PropertiesChanged {
     /// Decodes the signal from its message, from the beginning of its body.
     ///
     /// Another message is an [`Error::Invalid`] of kind
-    /// [`InvalidKind::Argument`] naming its interface and member; a body
+    /// [`InvalidKind::Message`] naming its interface and member; a body
     /// that is not `sa{sv}as` is an [`Error::TypeMismatch`].
     pub fn from_message(message: &Message<'_>) -> Result<PropertiesChanged> {
         if !message.is_signal(Some(PROPERTIES), Some("PropertiesChanged")) {
@@ -330,7 +330,7 @@ impl PropertiesChanged {
                 message.member().unwrap_or("")
             );
             return Err(Error::invalid(
-                InvalidKind::Argument,
+                InvalidKind::Message,
                 name,
                 "is not a PropertiesChanged signal",
             ));

@@ -433,7 +433,7 @@ fn properties_changed_refuses_other_messages() {
     assert_eq!(
         err,
         Error::Invalid {
-            kind: InvalidKind::Argument,
+            kind: InvalidKind::Message,
             value: format!("{MANAGER}.GetUnit"),
             reason: "is not a PropertiesChanged signal",
         }
