@@ -139,10 +139,7 @@ impl Bus {
         let mut raw = ptr::null_mut();
         check(operation, open(&mut raw))?;
         // SAFETY: on success the open functions hand over one reference.
-        unsafe { Bus::from_raw(raw) }.ok_or(Error::Os {
-            operation,
-            errno: libc::EINVAL,
-        })
+        unsafe { Bus::from_raw(raw) }.ok_or_else(|| Error::no_object(operation))
     }
 
     /// Takes ownership of one reference to `raw`.
@@ -272,7 +269,8 @@ impl Bus {
         })?;
         // SAFETY: the new message's reference is handed to us and belongs to
         // this bus.
-        Ok(unsafe { Message::from_raw(raw) }.expect("sd_bus_message_new_method_call succeeded"))
+        unsafe { Message::from_raw(raw) }
+            .ok_or_else(|| Error::no_object("sd_bus_message_new_method_call"))
     }
 
     /// A new signal `interface.member` emitted from `path`.
@@ -296,7 +294,8 @@ impl Bus {
             )
         })?;
         // SAFETY: the new message's reference is handed to us.
-        Ok(unsafe { Message::from_raw(raw) }.expect("sd_bus_message_new_signal succeeded"))
+        unsafe { Message::from_raw(raw) }
+            .ok_or_else(|| Error::no_object("sd_bus_message_new_signal"))
     }
 
     /// Sends a method call and waits for its reply, at most `timeout`
@@ -331,7 +330,7 @@ impl Bus {
             });
         }
         // SAFETY: on success the reply's reference is handed to us.
-        Ok(unsafe { Message::from_raw(reply) }.expect("sd_bus_call succeeded with a reply"))
+        unsafe { Message::from_raw(reply) }.ok_or_else(|| Error::no_object("sd_bus_call"))
     }
 
     /// Calls `interface.member` on `path` at `destination` with `args` (a

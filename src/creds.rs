@@ -15,7 +15,7 @@ use libsystemd_sys as sys;
 
 use crate::bus::Bus;
 use crate::cstr::CStrBuf;
-use crate::error::{check, InvalidKind, Result};
+use crate::error::{check, Error, InvalidKind, Result};
 use crate::names::BusName;
 
 /// An owned reference to an `sd_bus_creds`: a snapshot of a process's
@@ -85,7 +85,8 @@ impl Credentials {
             sys::sd_bus_creds_new_from_pid(&mut raw, pid, ALL_FIELDS)
         })?;
         // SAFETY: on success the reference is handed to us.
-        Ok(unsafe { Credentials::from_raw(raw) }.expect("sd_bus_creds_new_from_pid succeeded"))
+        unsafe { Credentials::from_raw(raw) }
+            .ok_or_else(|| Error::no_object("sd_bus_creds_new_from_pid"))
     }
 
     /// Takes ownership of one reference to `raw`.
@@ -209,7 +210,8 @@ impl Bus {
             sys::sd_bus_get_name_creds(self.as_ptr(), name.as_ptr(), ALL_FIELDS | AUGMENT, &mut raw)
         })?;
         // SAFETY: on success the reference is handed to us.
-        Ok(unsafe { Credentials::from_raw(raw) }.expect("sd_bus_get_name_creds succeeded"))
+        unsafe { Credentials::from_raw(raw) }
+            .ok_or_else(|| Error::no_object("sd_bus_get_name_creds"))
     }
 
     /// The credentials of the peer: the bus daemon, or the other end of a
@@ -221,6 +223,7 @@ impl Bus {
             sys::sd_bus_get_owner_creds(self.as_ptr(), ALL_FIELDS | AUGMENT, &mut raw)
         })?;
         // SAFETY: on success the reference is handed to us.
-        Ok(unsafe { Credentials::from_raw(raw) }.expect("sd_bus_get_owner_creds succeeded"))
+        unsafe { Credentials::from_raw(raw) }
+            .ok_or_else(|| Error::no_object("sd_bus_get_owner_creds"))
     }
 }

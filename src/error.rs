@@ -98,6 +98,15 @@ impl Error {
         }
     }
 
+    /// The error for an sd-bus function that reported success but handed
+    /// back no object: it never happens, but it must not be a panic.
+    pub(crate) fn no_object(operation: &'static str) -> Self {
+        Error::Os {
+            operation,
+            errno: libc::EIO,
+        }
+    }
+
     /// The positive errno this error stands for, if any. D-Bus errors map to
     /// the errno sd-bus associates with their name (`EACCES` for
     /// `AccessDenied`, `ETIMEDOUT` for `Timeout`…).

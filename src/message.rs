@@ -243,10 +243,8 @@ impl<'bus> Message<'bus> {
         })?;
         // SAFETY: the new reply's reference is handed to us; it belongs to
         // the same bus as `self`.
-        unsafe { Message::from_raw(raw) }.ok_or(Error::Os {
-            operation: "sd_bus_message_new_method_return",
-            errno: libc::EINVAL,
-        })
+        unsafe { Message::from_raw(raw) }
+            .ok_or_else(|| Error::no_object("sd_bus_message_new_method_return"))
     }
 
     /// An error reply to this method call, carrying `error`.
@@ -266,10 +264,8 @@ impl<'bus> Message<'bus> {
             sys::sd_bus_message_new_method_error(self.as_ptr(), &mut raw, &c_error)
         })?;
         // SAFETY: the new reply's reference is handed to us.
-        unsafe { Message::from_raw(raw) }.ok_or(Error::Os {
-            operation: "sd_bus_message_new_method_error",
-            errno: libc::EINVAL,
-        })
+        unsafe { Message::from_raw(raw) }
+            .ok_or_else(|| Error::no_object("sd_bus_message_new_method_error"))
     }
 
     /// Sends this message on the bus it belongs to, without waiting for a

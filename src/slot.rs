@@ -174,10 +174,7 @@ fn register_boxed<'bus, F>(
         return Err(Error::from_negative_errno(operation, ret));
     }
     // SAFETY: on success the slot's reference is handed to us.
-    let slot = unsafe { Slot::from_raw(raw) }.ok_or(Error::Os {
-        operation,
-        errno: libc::EINVAL,
-    })?;
+    let slot = unsafe { Slot::from_raw(raw) }.ok_or_else(|| Error::no_object(operation))?;
     // SAFETY: valid slot; from now on sd-bus frees the box with the slot.
     unsafe { sys::sd_bus_slot_set_destroy_callback(slot.as_ptr(), Some(drop_boxed::<F>)) };
     Ok(slot)
@@ -408,10 +405,8 @@ impl Bus {
         };
         check("sd_bus_call_async", ret)?;
         // SAFETY: on success the slot's reference is handed to us.
-        let slot = unsafe { Slot::from_raw(raw) }.ok_or(Error::Os {
-            operation: "sd_bus_call_async",
-            errno: libc::EINVAL,
-        })?;
+        let slot =
+            unsafe { Slot::from_raw(raw) }.ok_or_else(|| Error::no_object("sd_bus_call_async"))?;
         Ok(PendingReply {
             bus: self,
             slot: Some(slot),
@@ -446,10 +441,8 @@ impl Bus {
         }
         check("sd_bus_add_match", ret)?;
         // SAFETY: on success the slot's reference is handed to us.
-        let slot = unsafe { Slot::from_raw(raw) }.ok_or(Error::Os {
-            operation: "sd_bus_add_match",
-            errno: libc::EINVAL,
-        })?;
+        let slot =
+            unsafe { Slot::from_raw(raw) }.ok_or_else(|| Error::no_object("sd_bus_add_match"))?;
         Ok(Subscription {
             bus: self,
             slot: Some(slot),
