@@ -182,6 +182,8 @@ pub enum InvalidKind {
     /// A message that is not of the kind expected (such as a
     /// `PropertiesChanged` signal).
     Message,
+    /// A systemd unit name (such as `foo.service`).
+    UnitName,
 }
 
 impl fmt::Display for InvalidKind {
@@ -201,6 +203,7 @@ impl fmt::Display for InvalidKind {
             InvalidKind::Argument => "argument",
             InvalidKind::Introspection => "introspection data",
             InvalidKind::Message => "message",
+            InvalidKind::UnitName => "unit name",
         })
     }
 }

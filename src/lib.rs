@@ -36,6 +36,7 @@ pub mod bus;
 mod callback;
 pub mod creds;
 mod cstr;
+pub mod daemon;
 pub mod error;
 pub mod introspect;
 pub mod message;
