@@ -47,7 +47,9 @@ pub mod names;
 pub mod object;
 pub mod path;
 pub mod properties;
+pub mod server;
 pub mod slot;
+pub mod systemd1;
 pub mod types;
 
 pub use bus::{Bus, BusBuilder, ManagerScope};
@@ -56,6 +58,7 @@ pub use error::{BusError, BusErrorKind, Error, InvalidKind, Result};
 pub use message::{ContainerKind, Message, MessageType};
 pub use monitor::Monitor;
 pub use properties::{Properties, PropertiesChanged};
+pub use server::{Interface, Request, RequestNameFlags};
 pub use slot::{PendingReply, Slot, Subscription};
 pub use types::{
     Append, AppendArgs, Array, Dict, IntoValue, Read, ReadArgs, SignatureBuf, Type, Value, Variant,

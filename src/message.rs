@@ -584,6 +584,35 @@ impl<'bus> Message<'bus> {
         };
         Error::TypeMismatch { expected, found }
     }
+
+    /// The credentials of the sender of this message: those the bus
+    /// attached to it if any, else asked of the bus daemon for the sender's
+    /// unique name, filled in from `/proc` where the bus does not tell
+    /// (`sd_bus_query_sender_creds`). This may be a blocking call to the bus
+    /// daemon. A served method's [`Request`](crate::server::Request) offers
+    /// the same as `credentials()`.
+    ///
+    /// ```no_run
+    /// # fn demo(call: &sdbus::Message<'_>) -> sdbus::Result<()> {
+    /// let creds = call.query_sender_creds()?;
+    /// println!("called by uid {:?}, pid {:?}", creds.euid(), creds.pid());
+    /// # Ok(()) }
+    /// ```
+    pub fn query_sender_creds(&self) -> Result<crate::creds::Credentials> {
+        // The constants are `c_ulong`, 32 bits on some targets.
+        #[allow(clippy::unnecessary_cast)]
+        const MASK: u64 = sys::_SD_BUS_CREDS_ALL as u64 | sys::SD_BUS_CREDS_AUGMENT as u64;
+        let mut raw = ptr::null_mut();
+        // SAFETY: valid message and out pointer.
+        check("sd_bus_query_sender_creds", unsafe {
+            sys::sd_bus_query_sender_creds(self.as_ptr(), MASK, &mut raw)
+        })?;
+        // SAFETY: on success the reference is handed to us.
+        unsafe { crate::creds::Credentials::from_raw(raw) }.ok_or(Error::Os {
+            operation: "sd_bus_query_sender_creds",
+            errno: libc::EINVAL,
+        })
+    }
 }
 
 /// Borrows a header string returned by sd-bus.

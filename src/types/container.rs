@@ -365,6 +365,12 @@ macro_rules! tuple_args {
             fn read_args_from(msg: &'m Message<'_>) -> Result<Self> {
                 Ok(($($t::read_from(msg)?,)*))
             }
+
+            #[allow(unused_variables)] // by `()`
+            #[inline]
+            fn write_read_args_signature(sig: &mut SignatureBuf) {
+                $($t::write_signature(sig);)*
+            }
         }
     };
 }

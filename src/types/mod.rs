@@ -183,4 +183,9 @@ pub trait AppendArgs {
 pub trait ReadArgs<'m>: Sized {
     /// Reads each argument in order.
     fn read_args_from(msg: &'m Message<'_>) -> Result<Self>;
+    /// Appends the concatenated signature of all arguments to `sig` (what
+    /// a served method taking these arguments declares). Named apart from
+    /// [`AppendArgs::write_args_signature`] so that tuples, which implement
+    /// both traits, have no ambiguous method.
+    fn write_read_args_signature(sig: &mut SignatureBuf);
 }
