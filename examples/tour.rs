@@ -33,7 +33,7 @@ fn tour() -> sdbus::Result<()> {
     println!(
         "connected to the system bus as {} (bus id {})",
         bus.unique_name()?,
-        bus.bus_id()?
+        bus.bus_id_hex()?
     );
 
     heading("Peers on the bus (as `busctl list`)");

@@ -199,16 +199,28 @@ impl Bus {
         Ok(unsafe { CStr::from_ptr(name) }.to_str().unwrap_or_default())
     }
 
-    /// The bus's 128-bit id, as 32 hex digits.
-    pub fn bus_id(&self) -> Result<String> {
+    /// The bus's 128-bit id.
+    pub fn bus_id(&self) -> Result<[u8; 16]> {
         let mut id = sys::sd_id128_t { bytes: [0; 16] };
         // SAFETY: valid bus and out pointer.
         check("sd_bus_get_bus_id", unsafe {
             sys::sd_bus_get_bus_id(self.as_ptr(), &mut id)
         })?;
         // SAFETY: every bit pattern of the union is a valid byte array.
-        let bytes = unsafe { id.bytes };
-        Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+        Ok(unsafe { id.bytes })
+    }
+
+    /// The bus's 128-bit id as 32 lowercase hex digits, as `busctl status`
+    /// prints it.
+    pub fn bus_id_hex(&self) -> Result<String> {
+        Ok(self.bus_id()?.iter().map(|b| format!("{b:02x}")).collect())
+    }
+
+    /// Whether this connection talks to a bus daemon (as opposed to a peer,
+    /// such as a manager's private socket).
+    pub fn is_bus_client(&self) -> bool {
+        // SAFETY: valid bus; this only reads a flag.
+        unsafe { sys::sd_bus_is_bus_client(self.as_ptr()) > 0 }
     }
 
     /// Whether method calls may ask the peer for interactive (polkit)

@@ -36,11 +36,11 @@ mod mask {
     use libsystemd_sys as sys;
 
     /// Every field sd-bus can collect.
-    pub(super) const ALL_FIELDS: u64 = sys::_SD_BUS_CREDS_ALL as u64;
+    pub(crate) const ALL_FIELDS: u64 = sys::_SD_BUS_CREDS_ALL as u64;
     /// Fill in from `/proc` what the bus does not tell.
-    pub(super) const AUGMENT: u64 = sys::SD_BUS_CREDS_AUGMENT as u64;
+    pub(crate) const AUGMENT: u64 = sys::SD_BUS_CREDS_AUGMENT as u64;
 }
-use mask::{ALL_FIELDS, AUGMENT};
+pub(crate) use mask::{ALL_FIELDS, AUGMENT};
 
 macro_rules! id_getters {
     ($($(#[$doc:meta])* $name:ident: $ty:ty = $c:ident;)*) => {$(

@@ -31,6 +31,17 @@
 //!   callback is caught at the C boundary and resumed in the caller.
 //! - [`properties`], [`introspect`], [`monitor`], [`creds`]: the standard
 //!   interfaces and bus tools.
+//! - [`systemd1`]: systemd's manager, units, services and jobs, typed; jobs
+//!   waited for without losing their result, and unit state changes
+//!   received as they happen, without polling.
+//! - [`object`]: pystemd's `SDObject` done right: any object, introspected
+//!   once per kind, its methods called and properties read *and set* with
+//!   dynamic values coerced to the introspected signatures; [`machine1`]
+//!   and [`login1`] paths on top.
+//! - [`server`]: serving objects from Rust handlers (vtables, properties,
+//!   signals, object manager, well-known names).
+//! - [`daemon`]: the service side: `sd_notify`, watchdog, socket
+//!   activation, fd store.
 
 pub mod bus;
 mod callback;

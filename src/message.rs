@@ -599,13 +599,14 @@ impl<'bus> Message<'bus> {
     /// # Ok(()) }
     /// ```
     pub fn query_sender_creds(&self) -> Result<crate::creds::Credentials> {
-        // The constants are `c_ulong`, 32 bits on some targets.
-        #[allow(clippy::unnecessary_cast)]
-        const MASK: u64 = sys::_SD_BUS_CREDS_ALL as u64 | sys::SD_BUS_CREDS_AUGMENT as u64;
         let mut raw = ptr::null_mut();
         // SAFETY: valid message and out pointer.
         check("sd_bus_query_sender_creds", unsafe {
-            sys::sd_bus_query_sender_creds(self.as_ptr(), MASK, &mut raw)
+            sys::sd_bus_query_sender_creds(
+                self.as_ptr(),
+                crate::creds::ALL_FIELDS | crate::creds::AUGMENT,
+                &mut raw,
+            )
         })?;
         // SAFETY: on success the reference is handed to us.
         unsafe { crate::creds::Credentials::from_raw(raw) }.ok_or(Error::Os {

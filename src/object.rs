@@ -70,8 +70,6 @@ use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock, Mutex, OnceLock, PoisonError};
 
-use libsystemd_sys as sys;
-
 use crate::bus::Bus;
 use crate::error::{Error, InvalidKind, Result};
 use crate::introspect::{Direction, Interface, Method, Node, Property};
@@ -147,12 +145,7 @@ type BusId = [u8; 16];
 /// The id of `bus`, if it has one. ([`Bus::bus_id`] formats it as text,
 /// which would be most of the cost of a cache hit.)
 fn bus_id(bus: &Bus) -> Option<BusId> {
-    let mut id = sys::sd_id128_t { bytes: [0; 16] };
-    // SAFETY: valid bus and out pointer.
-    let ret = unsafe { sys::sd_bus_get_bus_id(bus.as_ptr(), &mut id) };
-    // SAFETY: every bit pattern of the union is a valid byte array.
-    let bytes = unsafe { id.bytes };
-    (ret >= 0).then_some(bytes)
+    bus.bus_id().ok()
 }
 
 /// How an [`IntrospectionCache`] groups objects into kinds that share one

@@ -40,7 +40,7 @@ fn user_and_system_bus_reach_the_manager() {
         system.bus_id().unwrap(),
         "the sandbox points both at one bus"
     );
-    assert_eq!(user.bus_id().unwrap().len(), 32);
+    assert_eq!(user.bus_id_hex().unwrap().len(), 32);
     assert_eq!(manager_version(&user), manager_version(&system));
 }
 

@@ -130,7 +130,5 @@ fn unit_name_problem(name: &str) -> Option<&'static str> {
 /// The sender to match the manager's signals with: its bus name on a bus,
 /// none on a direct connection, where messages carry no sender.
 fn signal_sender(bus: &Bus) -> Option<&'static str> {
-    // SAFETY: `bus` is a valid, live `sd_bus`; this only reads a flag.
-    let bus_client = unsafe { libsystemd_sys::sd_bus_is_bus_client(bus.as_ptr()) } > 0;
-    bus_client.then_some(DESTINATION)
+    bus.is_bus_client().then_some(DESTINATION)
 }
