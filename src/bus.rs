@@ -580,11 +580,12 @@ impl BusBuilder {
             let ret = unsafe { sys::sd_bus_set_fd(raw, fd, fd) };
             if ret < 0 {
                 // SAFETY: sd-bus did not take it, so it is still ours.
-                drop(unsafe { <OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(fd) });
+                let fd = unsafe { <OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(fd) };
+                drop(fd);
                 check("sd_bus_set_fd", ret)?;
             }
         }
-        // SAFETY (all calls below): valid bus, not yet started.
+        // SAFETY: valid bus, not yet started (as for every setter below).
         check("sd_bus_set_bus_client", unsafe {
             sys::sd_bus_set_bus_client(raw, c_int::from(self.bus_client))
         })?;

@@ -43,6 +43,8 @@
 //! - [`daemon`]: the service side: `sd_notify`, watchdog, socket
 //!   activation, fd store.
 
+#![warn(missing_docs, clippy::undocumented_unsafe_blocks)]
+
 pub mod bus;
 mod callback;
 pub mod creds;

@@ -89,9 +89,12 @@ impl std::fmt::Debug for Slot<'_> {
 
 /// Frees a boxed closure when sd-bus destroys its slot.
 unsafe extern "C" fn drop_boxed<F>(userdata: *mut c_void) {
-    // SAFETY: `userdata` came from `Box::<F>::into_raw` and sd-bus calls the
-    // destroy callback exactly once.
-    callback::catch((), || drop(unsafe { Box::from_raw(userdata.cast::<F>()) }));
+    callback::catch((), || {
+        // SAFETY: `userdata` came from `Box::<F>::into_raw` and sd-bus calls
+        // the destroy callback exactly once.
+        let boxed = unsafe { Box::from_raw(userdata.cast::<F>()) };
+        drop(boxed);
+    });
 }
 
 /// Calls a boxed `FnMut(&Message)` for a match.

@@ -81,10 +81,11 @@ where
 }
 
 unsafe extern "C" fn drop_enumerator<F>(userdata: *mut c_void) {
-    // SAFETY: made by `Box::into_raw` in `add_node_enumerator`; sd-bus
-    // calls the destroy callback once.
     callback::catch((), || {
-        drop(unsafe { Box::from_raw(userdata.cast::<RefCell<F>>()) })
+        // SAFETY: made by `Box::into_raw` in `add_node_enumerator`; sd-bus
+        // calls the destroy callback once.
+        let boxed = unsafe { Box::from_raw(userdata.cast::<RefCell<F>>()) };
+        drop(boxed);
     });
 }
 

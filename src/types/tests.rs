@@ -37,10 +37,8 @@ fn with_message<R>(f: impl FnOnce(&mut Message<'_>) -> R) -> R {
     assert!(unsafe { sys::sd_bus_new(&mut bus) } >= 0, "sd_bus_new");
     let fd = ours.into_raw_fd();
     // SAFETY: `bus` is a new bus; it takes ownership of `fd`.
-    assert!(
-        unsafe { sys::sd_bus_set_fd(bus, fd, fd) } >= 0,
-        "sd_bus_set_fd"
-    );
+    let ret = unsafe { sys::sd_bus_set_fd(bus, fd, fd) };
+    assert!(ret >= 0, "sd_bus_set_fd");
     // SAFETY: `bus` is a valid, unstarted bus.
     assert!(unsafe { sys::sd_bus_start(bus) } >= 0, "sd_bus_start");
     let mut raw = ptr::null_mut();
