@@ -396,8 +396,11 @@ impl Bus {
     /// Waits until the bus has something to process, at most `timeout`
     /// (`None`: no limit). Returns `false` on timeout.
     pub fn wait(&self, timeout: Option<Duration>) -> Result<bool> {
+        // sd-bus waits forever for `u64::MAX` and not at all for 0 (unlike
+        // method calls, where 0 means the default timeout).
+        let usec = timeout.map_or(u64::MAX, |t| duration_usec(Some(t)));
         // SAFETY: valid bus.
-        let ret = unsafe { sys::sd_bus_wait(self.as_ptr(), duration_usec(timeout)) };
+        let ret = unsafe { sys::sd_bus_wait(self.as_ptr(), usec) };
         Ok(check("sd_bus_wait", ret)? > 0)
     }
 

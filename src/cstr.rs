@@ -7,6 +7,7 @@
 
 use std::borrow::Cow;
 use std::ffi::{c_char, CStr, CString};
+use std::mem::MaybeUninit;
 
 use crate::error::{Error, InvalidKind, Result};
 
@@ -17,9 +18,10 @@ const INLINE_LEN: usize = 256;
 /// A NUL-terminated copy of a Rust string, to pass to C. Short strings (under
 /// 256 bytes) are kept inline, without a heap allocation.
 pub(crate) struct CStrBuf {
-    /// Without `heap`: `inline[..len]` is the string and `inline[len]` its
-    /// terminating NUL.
-    inline: [u8; INLINE_LEN],
+    /// Without `heap`: `inline[..=len]` is initialised, `inline[..len]` is
+    /// the string and `inline[len]` its terminating NUL. The rest stays
+    /// uninitialised: zero-filling 256 bytes would cost more than the copy.
+    inline: [MaybeUninit<u8>; INLINE_LEN],
     len: u8,
     /// The strings too long for `inline`.
     heap: Option<CString>,
@@ -51,10 +53,14 @@ impl CStrBuf {
         if bytes.contains(&0) {
             return Err(nul_error(kind, bytes));
         }
-        let mut inline = [0u8; INLINE_LEN];
+        let mut inline = [MaybeUninit::<u8>::uninit(); INLINE_LEN];
         match u8::try_from(bytes.len()) {
             Ok(len) => {
-                inline[..bytes.len()].copy_from_slice(bytes);
+                for (slot, &b) in inline.iter_mut().zip(bytes) {
+                    slot.write(b);
+                }
+                // A `u8` length is at most 255, so the terminator fits.
+                inline[bytes.len()].write(0);
                 Ok(CStrBuf {
                     inline,
                     len,
@@ -75,11 +81,14 @@ impl CStrBuf {
     pub(crate) fn as_cstr(&self) -> &CStr {
         match &self.heap {
             Some(owned) => owned,
-            // SAFETY: `inline[len]` is a zero from the initialisation (the
-            // longest inline string is 255 bytes), and `from_bytes` checked
-            // that no earlier byte is zero.
+            // SAFETY: without `heap`, `from_bytes` initialised
+            // `inline[..=len]`, wrote the NUL at `len` and checked that no
+            // earlier byte is zero; `MaybeUninit<u8>` has `u8`'s layout.
             None => unsafe {
-                CStr::from_bytes_with_nul_unchecked(&self.inline[..=usize::from(self.len)])
+                let initialised = &self.inline[..=usize::from(self.len)];
+                CStr::from_bytes_with_nul_unchecked(
+                    &*(initialised as *const [MaybeUninit<u8>] as *const [u8]),
+                )
             },
         }
     }

@@ -322,7 +322,7 @@ impl Signature {
 }
 
 fn check_object_path(s: &str) -> Result<(), &'static str> {
-    let Some(elements) = s.strip_prefix('/') else {
+    let Some((&b'/', elements)) = s.as_bytes().split_first() else {
         return Err("must start with '/'");
     };
     if elements.is_empty() {
@@ -331,10 +331,24 @@ fn check_object_path(s: &str) -> Result<(), &'static str> {
     if s.len() > MAX_PATH_LEN {
         return Err("longer than 65536 bytes");
     }
-    if elements.ends_with('/') {
+    if elements.last() == Some(&b'/') {
         return Err("ends with '/'");
     }
-    elements.split('/').try_for_each(check_path_element)
+    // One pass over the bytes: paths are checked on every call made.
+    let mut element_empty = true;
+    for &b in elements {
+        if b == b'/' {
+            if element_empty {
+                return Err("empty element");
+            }
+            element_empty = true;
+        } else if is_identifier_byte(b) {
+            element_empty = false;
+        } else {
+            return Err(BAD_IDENTIFIER_CHAR);
+        }
+    }
+    Ok(())
 }
 
 fn check_path_element(element: &str) -> Result<(), &'static str> {
@@ -408,13 +422,20 @@ fn check_dotted(
     if whole.len() > MAX_NAME_LEN {
         return Err("longer than 255 bytes");
     }
+    // Split by hand: names are checked on every call made, and the generic
+    // `str::split` machinery costs more than the check itself.
     let mut count = 0;
-    for element in elements.split('.') {
+    let mut start = 0;
+    let bytes = elements.as_bytes();
+    for end in (0..=bytes.len()).filter(|&i| i == bytes.len() || bytes[i] == b'.') {
+        // Dots are ASCII, so both ends are char boundaries.
+        let element = elements.get(start..end).unwrap_or_default();
         if element.is_empty() {
             return Err("empty element");
         }
         check_element(element)?;
         count += 1;
+        start = end + 1;
     }
     if count < 2 {
         return Err("needs at least two elements separated by '.'");
