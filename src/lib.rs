@@ -42,6 +42,11 @@
 //!   signals, object manager, well-known names).
 //! - [`daemon`]: the service side: `sd_notify`, watchdog, socket
 //!   activation, fd store.
+//! - [`transient`]: `StartTransientUnit` made pleasant — [`Run`], the
+//!   `systemd-run` of Rust, with every unit property typed or parsed from
+//!   unit-file syntax; [`futures`]: Rust closures run inside transient
+//!   units; `tokio` (feature `tokio`): an async driver for calls, signals
+//!   and served objects.
 
 #![warn(missing_docs, clippy::undocumented_unsafe_blocks)]
 
@@ -51,6 +56,7 @@ pub mod creds;
 mod cstr;
 pub mod daemon;
 pub mod error;
+pub mod futures;
 pub mod introspect;
 pub mod login1;
 pub mod machine1;
@@ -63,6 +69,9 @@ pub mod properties;
 pub mod server;
 pub mod slot;
 pub mod systemd1;
+#[cfg(feature = "tokio")]
+pub mod tokio;
+pub mod transient;
 pub mod types;
 
 pub use bus::{Bus, BusBuilder, ManagerScope};
@@ -73,6 +82,7 @@ pub use monitor::Monitor;
 pub use properties::{Properties, PropertiesChanged};
 pub use server::{Interface, Request, RequestNameFlags};
 pub use slot::{PendingReply, Slot, Subscription};
+pub use transient::{run, Run, RunOutcome, RunningUnit};
 pub use types::{
     Append, AppendArgs, Array, Dict, IntoValue, Read, ReadArgs, SignatureBuf, Type, Value, Variant,
 };
