@@ -23,7 +23,7 @@
 //! ```
 
 use std::cell::Cell;
-use std::ffi::{c_int, CStr, CString};
+use std::ffi::{c_char, c_int, CStr, CString};
 use std::marker::PhantomData;
 use std::os::fd::{BorrowedFd, IntoRawFd, OwnedFd};
 use std::path::Path;
@@ -33,7 +33,7 @@ use std::time::Duration;
 use libsystemd_sys as sys;
 
 use crate::callback;
-use crate::cstr::CStrBuf;
+use crate::cstr::{CStrBuf, CStrSlot, NameSlot};
 use crate::error::{check, BusError, Error, InvalidKind, Result};
 use crate::message::Message;
 use crate::names::{BusName, InterfaceName, MemberName, ObjectPath};
@@ -244,6 +244,7 @@ impl Bus {
 
     /// A new method call to `destination` (`None` on peer-to-peer
     /// connections). Every name is checked before it reaches sd-bus.
+    #[inline]
     pub fn new_method_call<'a>(
         &self,
         destination: impl Into<Option<&'a str>>,
@@ -251,32 +252,84 @@ impl Bus {
         interface: &str,
         member: &str,
     ) -> Result<Message<'_>> {
+        // Each name is checked, then copied NUL-terminated into a slot of
+        // this frame: no allocation, no zero-fill, nothing moved.
+        let mut destination_slot = NameSlot::new();
         let destination = match destination.into() {
-            Some(d) => Some(CStrBuf::validated(
-                d,
-                InvalidKind::BusName,
-                BusName::validate,
-            )?),
-            None => None,
+            Some(name) => {
+                BusName::validate(name)?;
+                destination_slot.fill(name)
+            }
+            None => ptr::null(),
         };
-        let path = CStrBuf::validated(path, InvalidKind::ObjectPath, ObjectPath::validate)?;
-        let interface = CStrBuf::validated(
-            interface,
-            InvalidKind::InterfaceName,
-            InterfaceName::validate,
-        )?;
-        let member = CStrBuf::validated(member, InvalidKind::MemberName, MemberName::validate)?;
+        ObjectPath::validate(path)?;
+        InterfaceName::validate(interface)?;
+        MemberName::validate(member)?;
+        let (mut path_slot, mut interface_slot, mut member_slot) =
+            (CStrSlot::new(), NameSlot::new(), NameSlot::new());
+        // SAFETY: `destination` is NULL or filled above, and every other
+        // pointer is a NUL-terminated copy in a slot that outlives the call.
+        unsafe {
+            self.new_method_call_raw(
+                destination,
+                path_slot.fill(path),
+                interface_slot.fill(interface),
+                member_slot.fill(member),
+            )
+        }
+    }
+
+    /// [`Bus::new_method_call`] of a standard interface's method, whose
+    /// names are constants of this crate (each tested to be valid where it
+    /// is defined; sd-bus would refuse an invalid one anyway, with `EINVAL`):
+    /// only the destination and the path need checking and copying.
+    #[inline]
+    pub(crate) fn new_standard_method_call(
+        &self,
+        destination: &str,
+        path: &str,
+        interface: &'static CStr,
+        member: &'static CStr,
+    ) -> Result<Message<'_>> {
+        BusName::validate(destination)?;
+        ObjectPath::validate(path)?;
+        let (mut destination_slot, mut path_slot) = (NameSlot::new(), CStrSlot::new());
+        // SAFETY: every pointer is a NUL-terminated string that outlives the
+        // call: two slots of this frame and two static constants.
+        unsafe {
+            self.new_method_call_raw(
+                destination_slot.fill(destination),
+                path_slot.fill(path),
+                interface.as_ptr(),
+                member.as_ptr(),
+            )
+        }
+    }
+
+    /// `sd_bus_message_new_method_call`.
+    ///
+    /// # Safety
+    /// `destination` is NULL or a NUL-terminated string, and so is each of
+    /// the other pointers; all stay valid for the duration of the call.
+    #[inline]
+    unsafe fn new_method_call_raw(
+        &self,
+        destination: *const c_char,
+        path: *const c_char,
+        interface: *const c_char,
+        member: *const c_char,
+    ) -> Result<Message<'_>> {
         let mut raw = ptr::null_mut();
-        // SAFETY: valid bus and out pointer; every string is NUL-terminated
-        // (or NULL for no destination).
+        // SAFETY: valid bus and out pointer; the strings are as the caller
+        // guarantees.
         check("sd_bus_message_new_method_call", unsafe {
             sys::sd_bus_message_new_method_call(
                 self.as_ptr(),
                 &mut raw,
-                destination.as_ref().map_or(ptr::null(), CStrBuf::as_ptr),
-                path.as_ptr(),
-                interface.as_ptr(),
-                member.as_ptr(),
+                destination,
+                path,
+                interface,
+                member,
             )
         })?;
         // SAFETY: the new message's reference is handed to us and belongs to
@@ -287,22 +340,21 @@ impl Bus {
 
     /// A new signal `interface.member` emitted from `path`.
     pub fn new_signal(&self, path: &str, interface: &str, member: &str) -> Result<Message<'_>> {
-        let path = CStrBuf::validated(path, InvalidKind::ObjectPath, ObjectPath::validate)?;
-        let interface = CStrBuf::validated(
-            interface,
-            InvalidKind::InterfaceName,
-            InterfaceName::validate,
-        )?;
-        let member = CStrBuf::validated(member, InvalidKind::MemberName, MemberName::validate)?;
+        ObjectPath::validate(path)?;
+        InterfaceName::validate(interface)?;
+        MemberName::validate(member)?;
+        let (mut path_slot, mut interface_slot, mut member_slot) =
+            (CStrSlot::new(), NameSlot::new(), NameSlot::new());
         let mut raw = ptr::null_mut();
-        // SAFETY: valid bus, out pointer and NUL-terminated strings.
+        // SAFETY: valid bus and out pointer; the strings are NUL-terminated
+        // copies in slots of this frame, which outlive the call.
         check("sd_bus_message_new_signal", unsafe {
             sys::sd_bus_message_new_signal(
                 self.as_ptr(),
                 &mut raw,
-                path.as_ptr(),
-                interface.as_ptr(),
-                member.as_ptr(),
+                path_slot.fill(path),
+                interface_slot.fill(interface),
+                member_slot.fill(member),
             )
         })?;
         // SAFETY: the new message's reference is handed to us.

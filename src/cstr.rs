@@ -107,6 +107,114 @@ impl CStrBuf {
     }
 }
 
+/// Room for one NUL-terminated copy of a string known to hold no NUL byte
+/// (a name or path that passed its validator), filled in place where it is
+/// declared, typically on the stack of the function making an sd-bus call:
+/// no NUL scan, no zero-fill, and the buffer is never moved.
+pub(crate) struct CStrSlot {
+    /// `inline[..=len]` is initialised by [`CStrSlot::fill`] for strings
+    /// shorter than [`INLINE_LEN`]; the rest stays uninitialised.
+    inline: [MaybeUninit<u8>; INLINE_LEN],
+    /// The copy of a longer string (only object paths can be).
+    heap: Vec<u8>,
+}
+
+impl CStrSlot {
+    /// An empty slot (without any initialisation cost).
+    #[inline]
+    pub(crate) fn new() -> Self {
+        CStrSlot {
+            inline: [MaybeUninit::uninit(); INLINE_LEN],
+            heap: Vec::new(),
+        }
+    }
+
+    /// Copies `s` followed by a NUL and returns a pointer to the copy, valid
+    /// as long as `self` is neither moved, dropped nor filled again.
+    ///
+    /// `s` must not contain a NUL byte: the validators of names and paths
+    /// refuse it. (A NUL would not be unsound, only cut the string short on
+    /// the C side, so this is checked in debug builds only.)
+    #[inline]
+    pub(crate) fn fill(&mut self, s: &str) -> *const c_char {
+        let bytes = s.as_bytes();
+        debug_assert!(!bytes.contains(&0), "{s:?} contains a NUL byte");
+        if bytes.len() >= INLINE_LEN {
+            return self.fill_heap(bytes);
+        }
+        // SAFETY: `bytes.len() + 1 <= INLINE_LEN` bytes are written, all
+        // inside `inline`; a `&str` cannot overlap the `&mut self` buffer.
+        unsafe {
+            std::ptr::copy_nonoverlapping(
+                bytes.as_ptr(),
+                self.inline.as_mut_ptr().cast::<u8>(),
+                bytes.len(),
+            );
+        }
+        self.inline[bytes.len()].write(0);
+        self.inline.as_ptr().cast()
+    }
+
+    #[cold]
+    fn fill_heap(&mut self, bytes: &[u8]) -> *const c_char {
+        self.heap.clear();
+        self.heap.reserve_exact(bytes.len() + 1);
+        self.heap.extend_from_slice(bytes);
+        self.heap.push(0);
+        self.heap.as_ptr().cast()
+    }
+}
+
+/// Room for one NUL-terminated copy of a validated name (bus, interface,
+/// member or error name: at most 255 bytes, no NUL), filled in place as a
+/// [`CStrSlot`] is, without its spill-over to the heap.
+pub(crate) struct NameSlot {
+    /// `inline[..=len]` is initialised by [`NameSlot::fill`].
+    inline: [MaybeUninit<u8>; INLINE_LEN],
+}
+
+impl NameSlot {
+    /// An empty slot (without any initialisation cost).
+    #[inline]
+    pub(crate) fn new() -> Self {
+        NameSlot {
+            inline: [MaybeUninit::uninit(); INLINE_LEN],
+        }
+    }
+
+    /// Copies `name` followed by a NUL and returns a pointer to the copy,
+    /// valid as long as `self` is neither moved, dropped nor filled again.
+    ///
+    /// `name` must have passed a name validator: at most 255 bytes (a
+    /// longer one is a bug of the caller, and panics) and no NUL byte (see
+    /// [`CStrSlot::fill`]).
+    #[inline]
+    pub(crate) fn fill(&mut self, name: &str) -> *const c_char {
+        let bytes = name.as_bytes();
+        debug_assert!(!bytes.contains(&0), "{name:?} contains a NUL byte");
+        if bytes.len() >= INLINE_LEN {
+            name_too_long(bytes.len());
+        }
+        // SAFETY: `bytes.len() + 1 <= INLINE_LEN` bytes are written, all
+        // inside `inline`; a `&str` cannot overlap the `&mut self` buffer.
+        unsafe {
+            std::ptr::copy_nonoverlapping(
+                bytes.as_ptr(),
+                self.inline.as_mut_ptr().cast::<u8>(),
+                bytes.len(),
+            );
+        }
+        self.inline[bytes.len()].write(0);
+        self.inline.as_ptr().cast()
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn name_too_long(len: usize) -> ! {
+    panic!("a validated name of {len} bytes: names have at most 255")
+}
+
 fn nul_error(kind: InvalidKind, bytes: &[u8]) -> Error {
     Error::invalid(kind, String::from_utf8_lossy(bytes), "contains a NUL byte")
 }
@@ -151,6 +259,38 @@ mod tests {
             err.to_string(),
             "invalid string \"\u{fffd}\\0\": contains a NUL byte"
         );
+    }
+
+    #[test]
+    fn slots_hold_short_and_long_strings() {
+        let mut slot = CStrSlot::new();
+        for len in [0, 1, 254, 255, 256, 257, 4096, 3] {
+            let s = "z".repeat(len);
+            let ptr = slot.fill(&s);
+            // SAFETY: `fill` returned a NUL-terminated copy owned by `slot`,
+            // which is not touched until the next iteration.
+            let copy = unsafe { CStr::from_ptr(ptr) };
+            assert_eq!(copy.to_bytes(), s.as_bytes(), "length {len}");
+        }
+    }
+
+    #[test]
+    fn name_slots_hold_names() {
+        let mut slot = NameSlot::new();
+        for len in [0, 1, 254, 255, 7] {
+            let s = "n".repeat(len);
+            let ptr = slot.fill(&s);
+            // SAFETY: `fill` returned a NUL-terminated copy owned by `slot`,
+            // which is not touched until the next iteration.
+            let copy = unsafe { CStr::from_ptr(ptr) };
+            assert_eq!(copy.to_bytes(), s.as_bytes(), "length {len}");
+        }
+    }
+
+    #[test]
+    #[should_panic(expected = "names have at most 255")]
+    fn name_slots_refuse_what_no_name_is() {
+        NameSlot::new().fill(&"n".repeat(256));
     }
 
     #[test]

@@ -363,6 +363,15 @@ impl<'bus> Message<'bus> {
                 "contains a NUL byte",
             ));
         }
+        self.append_nul_free_str(value)
+    }
+
+    /// [`Message::append_str`] of a string already known to hold no NUL
+    /// byte, such as a validated name. (A NUL would not be unsound, only
+    /// make the message malformed, so this is checked in debug builds only.)
+    #[inline]
+    pub(crate) fn append_nul_free_str(&mut self, value: &str) -> Result<()> {
+        debug_assert!(!value.as_bytes().contains(&0), "{value:?} contains a NUL");
         let mut space: *mut c_char = ptr::null_mut();
         // SAFETY: valid message; `space` receives a pointer to `len + 1`
         // writable bytes owned by the message.
@@ -418,15 +427,15 @@ impl<'bus> Message<'bus> {
     /// # Safety
     /// `out` must point to writable storage of the C type matching
     /// `type_char` (`*const c_char` for `s`, `o`, `g`).
+    #[inline]
     pub(crate) unsafe fn read_basic_raw(&self, type_char: u8, out: *mut c_void) -> Result<bool> {
         // SAFETY: the caller guarantees `out` matches `type_char`.
         let ret =
             unsafe { sys::sd_bus_message_read_basic(self.as_ptr(), type_char as c_char, out) };
-        match ret {
-            0 => Ok(false),
-            r if r > 0 => Ok(true),
-            r => Err(self.read_error("sd_bus_message_read_basic", r, &[type_char])),
+        if ret < 0 {
+            return Err(self.read_error("sd_bus_message_read_basic", ret, &[type_char]));
         }
+        Ok(ret > 0)
     }
 
     /// Reads a string-like basic value (`s`, `o` or `g`), borrowing it from
@@ -487,26 +496,32 @@ impl<'bus> Message<'bus> {
     /// Enters a container of the given kind; `contents` may be `None` to
     /// accept whatever it holds. Returns `false` at the end of the current
     /// container.
+    #[inline]
     pub fn enter_container(&self, kind: ContainerKind, contents: Option<&CStr>) -> Result<bool> {
         let contents_ptr = contents.map_or(ptr::null(), CStr::as_ptr);
         // SAFETY: valid message; `contents_ptr` is NULL or NUL-terminated.
         let ret = unsafe {
             sys::sd_bus_message_enter_container(self.as_ptr(), kind.type_char(), contents_ptr)
         };
-        match ret {
-            0 => Ok(false),
-            r if r > 0 => Ok(true),
-            r => {
-                let mut expected = vec![kind.type_char() as u8];
-                if let Some(c) = contents {
-                    expected.extend_from_slice(c.to_bytes());
-                }
-                Err(self.read_error("sd_bus_message_enter_container", r, &expected))
-            }
+        if ret < 0 {
+            return Err(self.enter_error(ret, kind, contents));
         }
+        Ok(ret > 0)
+    }
+
+    /// The error for a container that could not be entered.
+    #[cold]
+    #[inline(never)]
+    fn enter_error(&self, ret: c_int, kind: ContainerKind, contents: Option<&CStr>) -> Error {
+        let mut expected = vec![kind.type_char() as u8];
+        if let Some(c) = contents {
+            expected.extend_from_slice(c.to_bytes());
+        }
+        self.read_error("sd_bus_message_enter_container", ret, &expected)
     }
 
     /// Leaves the innermost container entered, skipping what is left in it.
+    #[inline]
     pub fn exit_container(&self) -> Result<()> {
         // SAFETY: valid message.
         check("sd_bus_message_exit_container", unsafe {
@@ -518,6 +533,7 @@ impl<'bus> Message<'bus> {
     /// The type of the next value: its type character and, for containers,
     /// the signature of their contents. `None` at the end of the current
     /// container.
+    #[inline]
     pub fn peek_type(&self) -> Result<Option<(u8, Option<&str>)>> {
         let mut type_char: c_char = 0;
         let mut contents: *const c_char = ptr::null();
@@ -555,6 +571,7 @@ impl<'bus> Message<'bus> {
 
     /// Whether the read position is at the end of the current container
     /// (or of the body, with `complete`).
+    #[inline]
     pub fn at_end(&self, complete: bool) -> Result<bool> {
         // SAFETY: valid message.
         let ret = unsafe { sys::sd_bus_message_at_end(self.as_ptr(), c_int::from(complete)) };
@@ -562,6 +579,8 @@ impl<'bus> Message<'bus> {
     }
 
     /// The error for a failed read, naming the expected and actual types.
+    #[cold]
+    #[inline(never)]
     fn read_error(&self, operation: &'static str, ret: c_int, expected: &[u8]) -> Error {
         if ret != -libc::ENXIO && ret != -libc::EBADMSG {
             return Error::from_negative_errno(operation, ret);

@@ -43,12 +43,14 @@ macro_rules! name_type {
 
         impl $name {
             #[doc = concat!("Whether `s` is a valid [`", stringify!($name), "`].")]
+            #[inline]
             pub fn is_valid(s: &str) -> bool {
                 $check(s).is_ok()
             }
 
             /// Checks `s`, with an [`Error::Invalid`] that says why it is
             /// refused.
+            #[inline]
             pub(crate) fn validate(s: &str) -> Result<()> {
                 $check(s).map_err(|reason| Error::invalid(InvalidKind::$kind, s, reason))
             }
@@ -321,7 +323,245 @@ impl Signature {
     }
 }
 
+// ---------------------------------------------------------------------------
+// Fast acceptance. Names are checked on every call made, so each check is a
+// table-driven automaton: one addition and one table lookup per byte, no
+// branch until the end (its dead state absorbs every later byte). Only when
+// it refuses do the `*_refusal` functions below walk the name again to say
+// why; they define validity, the automata only accept (and are tested to
+// agree with them on every short string over the bytes that matter).
+// ---------------------------------------------------------------------------
+
+/// Byte classes, to write the automata's transitions.
+const OTHER: u8 = 0;
+const LETTER: u8 = 1; // A-Z a-z _
+const DIGIT: u8 = 2;
+const DOT: u8 = 3;
+const DASH: u8 = 4;
+const SLASH: u8 = 5;
+const COLON: u8 = 6;
+
+/// The class of a byte: NUL and non-ASCII bytes are `OTHER`.
+const fn class(b: u8) -> u8 {
+    match b {
+        b'A'..=b'Z' | b'a'..=b'z' | b'_' => LETTER,
+        b'0'..=b'9' => DIGIT,
+        b'.' => DOT,
+        b'-' => DASH,
+        b'/' => SLASH,
+        b':' => COLON,
+        _ => OTHER,
+    }
+}
+
+/// A deterministic automaton over bytes with `S` states. A state is kept as
+/// its row's offset in the flattened table (`state * 256`), so that a step
+/// is `next[offset + byte]`. State 0 is the start; the last state is dead:
+/// every missing transition goes there, and it loops on itself.
+struct Automaton<const S: usize> {
+    next: [[u16; 256]; S],
+    /// Bit `s` set: state `s` accepts.
+    accepting: u32,
+}
+
+impl<const S: usize> Automaton<S> {
+    /// Builds the table from `(state, class, next state)` transitions.
+    const fn new(transitions: &[(u8, u8, u8)], accepting: &[u8]) -> Self {
+        assert!(S <= 32 && S * 256 <= u16::MAX as usize + 1);
+        let dead = (S - 1) as u16;
+        let mut next = [[dead * 256; 256]; S];
+        let mut k = 0;
+        while k < transitions.len() {
+            let (from, byte_class, to) = transitions[k];
+            assert!((from as u16) < dead && (to as u16) <= dead);
+            let mut b = 0;
+            while b < 256 {
+                if class(b as u8) == byte_class {
+                    next[from as usize][b] = to as u16 * 256;
+                }
+                b += 1;
+            }
+            k += 1;
+        }
+        let mut mask = 0;
+        let mut k = 0;
+        while k < accepting.len() {
+            mask |= 1 << accepting[k];
+            k += 1;
+        }
+        Automaton {
+            next,
+            accepting: mask,
+        }
+    }
+
+    /// Whether the automaton accepts `bytes`.
+    #[inline]
+    fn accepts(&self, bytes: &[u8]) -> bool {
+        let next = self.next.as_flattened();
+        let step = |offset: usize, b: u8| {
+            let index = offset + usize::from(b);
+            debug_assert!(index < next.len());
+            // SAFETY: `offset` is 0 or an entry of `next`, and every entry is
+            // `state * 256` for a state below `S` (see `new`); with `b < 256`
+            // the index is below `S * 256`, the length of `next`.
+            usize::from(unsafe { *next.get_unchecked(index) })
+        };
+        let mut offset = 0;
+        let mut chunks = bytes.chunks_exact(4);
+        for c in &mut chunks {
+            offset = step(step(step(step(offset, c[0]), c[1]), c[2]), c[3]);
+        }
+        for &b in chunks.remainder() {
+            offset = step(offset, b);
+        }
+        self.accepting >> (offset / 256) & 1 != 0
+    }
+}
+
+/// `/`, or `/`-separated non-empty elements of `[A-Za-z0-9_]` after a
+/// leading `/`, without a trailing one (the length is checked apart).
+static OBJECT_PATH: Automaton<5> = {
+    const ROOT: u8 = 1;
+    const ELEMENT: u8 = 2;
+    const SEPARATOR: u8 = 3;
+    Automaton::new(
+        &[
+            (0, SLASH, ROOT),
+            (ROOT, LETTER, ELEMENT),
+            (ROOT, DIGIT, ELEMENT),
+            (ELEMENT, LETTER, ELEMENT),
+            (ELEMENT, DIGIT, ELEMENT),
+            (ELEMENT, SLASH, SEPARATOR),
+            (SEPARATOR, LETTER, ELEMENT),
+            (SEPARATOR, DIGIT, ELEMENT),
+        ],
+        &[ROOT, ELEMENT],
+    )
+};
+
+/// Two or more `.`-separated elements of `[A-Za-z0-9_]` not starting with
+/// a digit.
+static INTERFACE_NAME: Automaton<5> = {
+    const FIRST: u8 = 1;
+    const DOTTED: u8 = 2;
+    const LATER: u8 = 3;
+    Automaton::new(
+        &[
+            (0, LETTER, FIRST),
+            (FIRST, LETTER, FIRST),
+            (FIRST, DIGIT, FIRST),
+            (FIRST, DOT, DOTTED),
+            (DOTTED, LETTER, LATER),
+            (LATER, LETTER, LATER),
+            (LATER, DIGIT, LATER),
+            (LATER, DOT, DOTTED),
+        ],
+        &[LATER],
+    )
+};
+
+/// Well-known names: two or more `.`-separated elements of
+/// `[A-Za-z0-9_-]` not starting with a digit; unique names: `:` then two or
+/// more such elements that may start with one.
+static BUS_NAME: Automaton<9> = {
+    const FIRST: u8 = 1;
+    const DOTTED: u8 = 2;
+    const LATER: u8 = 3;
+    const UNIQUE: u8 = 4;
+    const U_FIRST: u8 = 5;
+    const U_DOTTED: u8 = 6;
+    const U_LATER: u8 = 7;
+    Automaton::new(
+        &[
+            (0, LETTER, FIRST),
+            (0, DASH, FIRST),
+            (0, COLON, UNIQUE),
+            (FIRST, LETTER, FIRST),
+            (FIRST, DIGIT, FIRST),
+            (FIRST, DASH, FIRST),
+            (FIRST, DOT, DOTTED),
+            (DOTTED, LETTER, LATER),
+            (DOTTED, DASH, LATER),
+            (LATER, LETTER, LATER),
+            (LATER, DIGIT, LATER),
+            (LATER, DASH, LATER),
+            (LATER, DOT, DOTTED),
+            (UNIQUE, LETTER, U_FIRST),
+            (UNIQUE, DIGIT, U_FIRST),
+            (UNIQUE, DASH, U_FIRST),
+            (U_FIRST, LETTER, U_FIRST),
+            (U_FIRST, DIGIT, U_FIRST),
+            (U_FIRST, DASH, U_FIRST),
+            (U_FIRST, DOT, U_DOTTED),
+            (U_DOTTED, LETTER, U_LATER),
+            (U_DOTTED, DIGIT, U_LATER),
+            (U_DOTTED, DASH, U_LATER),
+            (U_LATER, LETTER, U_LATER),
+            (U_LATER, DIGIT, U_LATER),
+            (U_LATER, DASH, U_LATER),
+            (U_LATER, DOT, U_DOTTED),
+        ],
+        &[LATER, U_LATER],
+    )
+};
+
+/// One or more bytes of `[A-Za-z0-9_]`, not starting with a digit.
+static MEMBER_NAME: Automaton<3> = {
+    const MEMBER: u8 = 1;
+    Automaton::new(
+        &[
+            (0, LETTER, MEMBER),
+            (MEMBER, LETTER, MEMBER),
+            (MEMBER, DIGIT, MEMBER),
+        ],
+        &[MEMBER],
+    )
+};
+
+#[inline]
 fn check_object_path(s: &str) -> Result<(), &'static str> {
+    if s.len() <= MAX_PATH_LEN && OBJECT_PATH.accepts(s.as_bytes()) {
+        Ok(())
+    } else {
+        object_path_refusal(s)
+    }
+}
+
+#[inline]
+fn check_bus_name(s: &str) -> Result<(), &'static str> {
+    if s.len() <= MAX_NAME_LEN && BUS_NAME.accepts(s.as_bytes()) {
+        Ok(())
+    } else {
+        bus_name_refusal(s)
+    }
+}
+
+#[inline]
+fn check_interface_name(s: &str) -> Result<(), &'static str> {
+    if s.len() <= MAX_NAME_LEN && INTERFACE_NAME.accepts(s.as_bytes()) {
+        Ok(())
+    } else {
+        interface_name_refusal(s)
+    }
+}
+
+#[inline]
+fn check_member_name(s: &str) -> Result<(), &'static str> {
+    if s.len() <= MAX_NAME_LEN && MEMBER_NAME.accepts(s.as_bytes()) {
+        Ok(())
+    } else {
+        member_name_refusal(s)
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The rules, with the reason for refusing a name.
+// ---------------------------------------------------------------------------
+
+#[cold]
+#[inline(never)]
+fn object_path_refusal(s: &str) -> Result<(), &'static str> {
     let Some((&b'/', elements)) = s.as_bytes().split_first() else {
         return Err("must start with '/'");
     };
@@ -365,7 +605,9 @@ fn check_path_element(element: &str) -> Result<(), &'static str> {
 /// Why a name with a character outside `[A-Za-z0-9_]` is refused.
 const BAD_IDENTIFIER_CHAR: &str = "invalid character (allowed: A-Z a-z 0-9 _)";
 
-fn check_bus_name(s: &str) -> Result<(), &'static str> {
+#[cold]
+#[inline(never)]
+fn bus_name_refusal(s: &str) -> Result<(), &'static str> {
     let (unique, elements) = match s.strip_prefix(':') {
         Some(rest) => (true, rest),
         None => (false, s),
@@ -383,7 +625,9 @@ fn check_bus_name(s: &str) -> Result<(), &'static str> {
     })
 }
 
-fn check_interface_name(s: &str) -> Result<(), &'static str> {
+#[cold]
+#[inline(never)]
+fn interface_name_refusal(s: &str) -> Result<(), &'static str> {
     check_dotted(s, s, |element| {
         if starts_with_digit(element) {
             Err("element starts with a digit")
@@ -395,7 +639,9 @@ fn check_interface_name(s: &str) -> Result<(), &'static str> {
     })
 }
 
-fn check_member_name(s: &str) -> Result<(), &'static str> {
+#[cold]
+#[inline(never)]
+fn member_name_refusal(s: &str) -> Result<(), &'static str> {
     if s.is_empty() {
         Err("empty")
     } else if s.len() > MAX_NAME_LEN {
@@ -613,6 +859,67 @@ mod tests {
         "9abc",
         "a$b",
     ];
+
+    /// The automata accept exactly what the rules do, on every string of
+    /// up to 4 symbols over the bytes that matter to some rule (and a few
+    /// that matter to none), plus longer names at the length limits.
+    #[test]
+    fn automata_agree_with_the_rules() {
+        type Rules = fn(&str) -> Result<(), &'static str>;
+        type Accepts = fn(&[u8]) -> bool;
+        let checks: [(&str, Accepts, usize, Rules); 4] = [
+            (
+                "path",
+                |s| OBJECT_PATH.accepts(s),
+                MAX_PATH_LEN,
+                object_path_refusal,
+            ),
+            (
+                "bus",
+                |s| BUS_NAME.accepts(s),
+                MAX_NAME_LEN,
+                bus_name_refusal,
+            ),
+            (
+                "interface",
+                |s| INTERFACE_NAME.accepts(s),
+                MAX_NAME_LEN,
+                interface_name_refusal,
+            ),
+            (
+                "member",
+                |s| MEMBER_NAME.accepts(s),
+                MAX_NAME_LEN,
+                member_name_refusal,
+            ),
+        ];
+        let symbols = [
+            "a", "Z", "_", "0", "9", ".", "-", "/", ":", " ", "\0", "ü", "$",
+        ];
+        let mut samples = vec![String::new()];
+        let mut layer = vec![String::new()];
+        for _ in 0..4 {
+            layer = layer
+                .iter()
+                .flat_map(|prefix| symbols.iter().map(move |s| format!("{prefix}{s}")))
+                .collect();
+            samples.extend(layer.iter().cloned());
+        }
+        for len in [254, 255, 256] {
+            samples.push(format!("a.{}", "b".repeat(len - 2)));
+            samples.push(format!(":1.{}", "2".repeat(len - 3)));
+            samples.push("m".repeat(len));
+        }
+        for len in [MAX_PATH_LEN - 1, MAX_PATH_LEN, MAX_PATH_LEN + 1] {
+            samples.push(format!("/{}", "p".repeat(len - 1)));
+        }
+        for (kind, accepts, max_len, rules) in checks {
+            for s in &samples {
+                let fast = s.len() <= max_len && accepts(s.as_bytes());
+                assert_eq!(fast, rules(s).is_ok(), "{kind} {s:?}");
+            }
+        }
+    }
 
     #[test]
     fn object_paths() {

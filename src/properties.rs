@@ -18,6 +18,7 @@
 //! ```
 
 use std::collections::{hash_map, HashMap};
+use std::ffi::CStr;
 
 use crate::bus::Bus;
 use crate::error::{Error, InvalidKind, Result};
@@ -27,6 +28,16 @@ use crate::types::{Append, Read, Value, Variant};
 
 /// The standard properties interface.
 const PROPERTIES: &str = "org.freedesktop.DBus.Properties";
+/// [`PROPERTIES`] and its methods as C strings, for
+/// [`Bus::new_standard_method_call`], which does not check them again (the
+/// test below does, once).
+const PROPERTIES_C: &CStr = c"org.freedesktop.DBus.Properties";
+/// `Properties.Get`.
+const GET: &CStr = c"Get";
+/// `Properties.GetAll`.
+const GET_ALL: &CStr = c"GetAll";
+/// `Properties.Set`.
+const SET: &CStr = c"Set";
 
 impl Bus {
     /// Reads a property with `org.freedesktop.DBus.Properties.Get`, as a `T`.
@@ -105,7 +116,10 @@ impl Bus {
         if !interface.is_empty() {
             InterfaceName::validate(interface)?;
         }
-        let reply = self.call_method(destination, path, PROPERTIES, "GetAll", &(interface,))?;
+        let mut call = self.new_standard_method_call(destination, path, PROPERTIES_C, GET_ALL)?;
+        // Checked above: empty or a valid name, without NUL either way.
+        call.append_nul_free_str(interface)?;
+        let reply = self.call(&call, None)?;
         Ok(Properties(reply.read()?))
     }
 
@@ -132,14 +146,9 @@ impl Bus {
         property: &str,
         value: &T,
     ) -> Result<()> {
-        check_names(interface, property)?;
-        self.call_method(
-            destination,
-            path,
-            PROPERTIES,
-            "Set",
-            &(interface, property, Variant(value)),
-        )?;
+        let mut call = self.properties_call(destination, path, SET, interface, property)?;
+        call.append(&Variant(value))?;
+        self.call(&call, None)?;
         Ok(())
     }
 
@@ -168,15 +177,10 @@ impl Bus {
         property: &str,
         value: &Value,
     ) -> Result<()> {
-        check_names(interface, property)?;
+        let mut call = self.properties_call(destination, path, SET, interface, property)?;
         // A `Value` appends as a variant holding it.
-        self.call_method(
-            destination,
-            path,
-            PROPERTIES,
-            "Set",
-            &(interface, property, value),
-        )?;
+        call.append(value)?;
+        self.call(&call, None)?;
         Ok(())
     }
 
@@ -188,12 +192,32 @@ impl Bus {
         interface: &str,
         property: &str,
     ) -> Result<Message<'_>> {
+        let call = self.properties_call(destination, path, GET, interface, property)?;
+        self.call(&call, None)
+    }
+
+    /// A new call of `Properties.method` whose first two arguments,
+    /// `interface` and `property`, are checked and appended.
+    #[inline]
+    fn properties_call(
+        &self,
+        destination: &str,
+        path: &str,
+        method: &'static CStr,
+        interface: &str,
+        property: &str,
+    ) -> Result<Message<'_>> {
         check_names(interface, property)?;
-        self.call_method(destination, path, PROPERTIES, "Get", &(interface, property))
+        let mut call = self.new_standard_method_call(destination, path, PROPERTIES_C, method)?;
+        // Both are valid names, so neither holds a NUL.
+        call.append_nul_free_str(interface)?;
+        call.append_nul_free_str(property)?;
+        Ok(call)
     }
 }
 
 /// Checks an interface and a property name before they are sent.
+#[inline]
 fn check_names(interface: &str, property: &str) -> Result<()> {
     InterfaceName::validate(interface)?;
     if !MemberName::is_valid(property) {
@@ -342,5 +366,19 @@ impl PropertiesChanged {
             changed,
             invalidated,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn standard_names_are_valid() {
+        assert_eq!(PROPERTIES_C.to_str(), Ok(PROPERTIES));
+        assert!(InterfaceName::is_valid(PROPERTIES));
+        for method in [GET, GET_ALL, SET] {
+            assert!(MemberName::is_valid(method.to_str().unwrap()), "{method:?}");
+        }
     }
 }

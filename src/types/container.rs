@@ -226,13 +226,18 @@ fn read_dict<'m, K: Read<'m>, V: Read<'m>, M: Default + Extend<(K, V)>>(
         ContainerKind::Array,
         &mut dict_array_signature(&entry)?,
     )?;
-    let mut map = M::default();
+    // The entries are gathered first and then handed over at once, so that a
+    // hash map reserves room for all of them in one go (its `extend` does)
+    // instead of growing, and rehashing every key, as entries arrive.
+    let mut entries = Vec::new();
     read_entries(msg, Some(entry.as_cstr()?), || {
         let key = K::read_from(msg)?;
         let value = V::read_from(msg)?;
-        map.extend(Some((key, value)));
+        entries.push((key, value));
         Ok(())
     })?;
+    let mut map = M::default();
+    map.extend(entries);
     Ok(map)
 }
 

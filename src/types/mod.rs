@@ -31,6 +31,7 @@
 
 use std::ffi::CStr;
 use std::fmt;
+use std::mem::MaybeUninit;
 
 use crate::error::{Error, InvalidKind, Result};
 use crate::message::Message;
@@ -50,61 +51,99 @@ pub use variant::Variant;
 /// so building one for a container never allocates.
 #[derive(Clone)]
 pub struct SignatureBuf {
-    bytes: [u8; 256],
+    /// `bytes[..len]` is initialised; the rest is not (zero-filling 256
+    /// bytes for every container would cost more than building the
+    /// signature).
+    bytes: [MaybeUninit<u8>; 256],
     len: usize,
     overflowed: bool,
+    /// Whether a NUL byte was pushed (only possible through the public
+    /// `push` and `push_str`, never by this crate's types).
+    has_nul: bool,
 }
 
 impl SignatureBuf {
     /// An empty signature.
     pub const fn new() -> Self {
         SignatureBuf {
-            bytes: [0; 256],
+            bytes: [MaybeUninit::uninit(); 256],
             len: 0,
             overflowed: false,
+            has_nul: false,
         }
     }
 
     /// Appends signature text (such as `"a{sv}"`).
+    #[inline]
     pub fn push_str(&mut self, s: &str) {
         let end = self.len + s.len();
         if end > 255 {
             self.overflowed = true;
             return;
         }
-        self.bytes[self.len..end].copy_from_slice(s.as_bytes());
+        self.has_nul |= s.as_bytes().contains(&0);
+        for (slot, &b) in self.bytes[self.len..end].iter_mut().zip(s.as_bytes()) {
+            slot.write(b);
+        }
         self.len = end;
     }
 
     /// Appends one type character.
+    #[inline]
     pub fn push(&mut self, c: u8) {
         if self.len >= 255 {
             self.overflowed = true;
             return;
         }
-        self.bytes[self.len] = c;
+        self.has_nul |= c == 0;
+        self.bytes[self.len].write(c);
         self.len += 1;
+    }
+
+    /// The bytes pushed so far.
+    fn initialised(&self) -> &[u8] {
+        // SAFETY: `bytes[..len]` was initialised by `push` and `push_str`
+        // (and `len` only grows with them); `MaybeUninit<u8>` has the
+        // layout of `u8`.
+        unsafe { &*(&self.bytes[..self.len] as *const [MaybeUninit<u8>] as *const [u8]) }
     }
 
     /// The signature built so far.
     pub fn as_str(&self) -> &str {
         // Only ASCII type characters and `&str`s are ever pushed.
-        std::str::from_utf8(&self.bytes[..self.len]).unwrap_or("")
+        std::str::from_utf8(self.initialised()).unwrap_or("")
     }
 
     /// The signature as a C string, or an error if it grew past 255 bytes.
+    #[inline]
     pub fn as_cstr(&mut self) -> Result<&CStr> {
+        if self.overflowed || self.has_nul {
+            return Err(self.cstr_error());
+        }
+        // `len <= 255` (see `push`), so the terminator fits.
+        self.bytes[self.len].write(0);
+        let with_nul = &self.bytes[..=self.len];
+        // SAFETY: `bytes[..len]` is initialised (see `initialised`) and
+        // holds no NUL (`has_nul` is false); `bytes[len]` was just set to
+        // NUL. `MaybeUninit<u8>` has the layout of `u8`.
+        Ok(unsafe {
+            CStr::from_bytes_with_nul_unchecked(
+                &*(with_nul as *const [MaybeUninit<u8>] as *const [u8]),
+            )
+        })
+    }
+
+    #[cold]
+    fn cstr_error(&self) -> Error {
         if self.overflowed {
-            return Err(Error::invalid(
+            Error::invalid(
                 InvalidKind::Signature,
                 self.as_str(),
                 "longer than 255 bytes",
-            ));
-        }
-        self.bytes[self.len] = 0;
-        CStr::from_bytes_with_nul(&self.bytes[..=self.len]).map_err(|_| {
+            )
+        } else {
             Error::invalid(InvalidKind::Signature, self.as_str(), "contains a NUL byte")
-        })
+        }
     }
 }
 
