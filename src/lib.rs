@@ -86,3 +86,9 @@ pub use transient::{run, Run, RunOutcome, RunningUnit};
 pub use types::{
     Append, AppendArgs, Array, Dict, IntoValue, Read, ReadArgs, SignatureBuf, Type, Value, Variant,
 };
+
+/// The README's code examples, compiled (and run, where not `no_run`) as
+/// doctests so that they cannot go stale.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
