@@ -2,6 +2,8 @@
 //! the sandbox's bus: same names, paths, members, signatures and values, in
 //! the same text.
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -18,36 +20,10 @@ const MANAGER_PATH: &str = "/org/freedesktop/systemd1";
 const MANAGER: &str = "org.freedesktop.systemd1.Manager";
 const DBUS_SOCKET_PATH: &str = "/org/freedesktop/systemd1/unit/dbus_2esocket";
 
-/// The example's binary, built once for all tests with the features this
-/// test was built with (so that the library is not built again).
+/// The busctl example's binary, built once.
 fn example() -> &'static Path {
-    static EXAMPLE: OnceLock<PathBuf> = OnceLock::new();
-    EXAMPLE.get_or_init(|| {
-        let exe = std::env::current_exe().expect("the test's own path");
-        // target/<profile>/deps/busctl-<hash>
-        let profile_dir = exe
-            .parent()
-            .and_then(Path::parent)
-            .expect("the test runs from target/<profile>/deps");
-        let mut cargo = Command::new(env!("CARGO"));
-        cargo
-            .args(["build", "--quiet", "--example", "busctl"])
-            .current_dir(env!("CARGO_MANIFEST_DIR"));
-        if cfg!(feature = "tokio") {
-            cargo.args(["--features", "tokio"]);
-        }
-        match profile_dir.file_name().and_then(|name| name.to_str()) {
-            Some("debug") | None => {}
-            Some(profile) => {
-                cargo.args(["--profile", profile]);
-            }
-        }
-        let status = cargo.status().expect("run cargo");
-        assert!(status.success(), "cargo build --example busctl failed");
-        let path = profile_dir.join("examples").join("busctl");
-        assert!(path.exists(), "{} was not built", path.display());
-        path
-    })
+    static PATH: OnceLock<PathBuf> = OnceLock::new();
+    PATH.get_or_init(|| common::example_binary("busctl"))
 }
 
 #[derive(Debug)]

@@ -1527,27 +1527,7 @@ fn bad_interfaces_are_refused_before_reaching_sd_bus() {
 /// The example daemon's binary, built once.
 fn example_daemon() -> &'static Path {
     static BINARY: OnceLock<PathBuf> = OnceLock::new();
-    BINARY.get_or_init(|| {
-        let mut build = Command::new(env!("CARGO"));
-        build
-            .args(["build", "--quiet", "--example", "server_daemon"])
-            .current_dir(env!("CARGO_MANIFEST_DIR"));
-        if !cfg!(debug_assertions) {
-            build.arg("--release");
-        }
-        let status = build.status().expect("run cargo");
-        assert!(
-            status.success(),
-            "cargo build --example server_daemon failed"
-        );
-        // This test is `<target>/<profile>/deps/server-…`.
-        let exe = std::env::current_exe().expect("the test's path");
-        let profile_dir = exe
-            .parent()
-            .and_then(Path::parent)
-            .expect("the profile directory");
-        profile_dir.join("examples/server_daemon")
-    })
+    BINARY.get_or_init(|| common::example_binary("server_daemon"))
 }
 
 fn unit_state(bus: &Bus, unit: &str) -> Option<String> {

@@ -2,41 +2,17 @@
 //! manager: it must pass every step, print each heading and the key
 //! results, and finish in under a minute.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-/// The tour's binary, built once with the features this test was built
-/// with (so that the library is not built again).
+/// The tour example's binary, built once.
 fn tour() -> &'static Path {
-    static TOUR: OnceLock<PathBuf> = OnceLock::new();
-    TOUR.get_or_init(|| {
-        let exe = std::env::current_exe().expect("the test's own path");
-        // target/<profile>/deps/tour-<hash>
-        let profile_dir = exe
-            .parent()
-            .and_then(Path::parent)
-            .expect("the test runs from target/<profile>/deps");
-        let mut cargo = Command::new(env!("CARGO"));
-        cargo
-            .args(["build", "--quiet", "--example", "tour"])
-            .current_dir(env!("CARGO_MANIFEST_DIR"));
-        if cfg!(feature = "tokio") {
-            cargo.args(["--features", "tokio"]);
-        }
-        match profile_dir.file_name().and_then(|name| name.to_str()) {
-            Some("debug") | None => {}
-            Some(profile) => {
-                cargo.args(["--profile", profile]);
-            }
-        }
-        let status = cargo.status().expect("run cargo");
-        assert!(status.success(), "cargo build --example tour failed");
-        let path = profile_dir.join("examples").join("tour");
-        assert!(path.exists(), "{} was not built", path.display());
-        path
-    })
+    static PATH: OnceLock<PathBuf> = OnceLock::new();
+    PATH.get_or_init(|| common::example_binary("tour"))
 }
 
 #[test]

@@ -3,9 +3,13 @@
 //! point at the private manager's bus.
 #![allow(dead_code)] // each test binary uses a different part of this module
 
+use std::collections::HashMap;
 use std::os::unix::net::UnixStream;
+use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::sync::Mutex;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -139,4 +143,44 @@ fn echo_handler(call: &Message<'_>) -> bool {
         Ok(true)
     };
     reply().unwrap_or(false)
+}
+
+/// The binary of example `name`, built once per test binary with the
+/// profile and features this test was built with (so that the library is
+/// not built again).
+pub fn example_binary(name: &str) -> PathBuf {
+    static BUILT: Mutex<Option<HashMap<String, PathBuf>>> = Mutex::new(None);
+    let mut built = BUILT
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some(path) = built.get_or_insert_with(HashMap::new).get(name) {
+        return path.clone();
+    }
+    let exe = std::env::current_exe().expect("the test's own path");
+    // target/<profile>/deps/<test>-<hash>
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("the test runs from target/<profile>/deps");
+    let mut cargo = Command::new(env!("CARGO"));
+    cargo
+        .args(["build", "--quiet", "--example", name])
+        .current_dir(env!("CARGO_MANIFEST_DIR"));
+    if cfg!(feature = "tokio") {
+        cargo.args(["--features", "tokio"]);
+    }
+    match profile_dir.file_name().and_then(|dir| dir.to_str()) {
+        Some("debug") | None => {}
+        Some(profile) => {
+            cargo.args(["--profile", profile]);
+        }
+    }
+    let status = cargo.status().expect("run cargo");
+    assert!(status.success(), "cargo build --example {name} failed");
+    let path = profile_dir.join("examples").join(name);
+    assert!(path.exists(), "{} was not built", path.display());
+    built
+        .get_or_insert_with(HashMap::new)
+        .insert(name.to_owned(), path.clone());
+    path
 }
