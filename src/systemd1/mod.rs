@@ -41,7 +41,7 @@ mod job;
 mod manager;
 mod types;
 mod unit;
-mod watch;
+pub(crate) mod watch;
 
 pub use job::Job;
 pub use manager::Manager;

@@ -65,12 +65,49 @@ pub struct UnitWatch<'bus> {
     state: RefCell<Known>,
 }
 
-/// The last state known, and when the manager says it was entered.
+/// The last state known, and when the manager says it was entered; shared
+/// with the async watch of the `tokio` module.
 #[derive(Debug)]
-struct Known {
-    state: UnitStateChange,
+pub(crate) struct Known {
+    pub(crate) state: UnitStateChange,
     /// `StateChangeTimestampMonotonic`, 0 if the manager has none.
-    since: u64,
+    pub(crate) since: u64,
+}
+
+impl Known {
+    /// The state after `signal`, if it changed: signals older than the
+    /// state known (by `StateChangeTimestampMonotonic`) and those that
+    /// change neither state are skipped. (The manager always sends
+    /// `ActiveState` and `SubState` with their values, never as
+    /// invalidated.)
+    pub(crate) fn apply(&mut self, signal: &Message<'_>) -> Option<UnitStateChange> {
+        let change = PropertiesChanged::from_message(signal).ok()?;
+        if change.interface != UNIT_INTERFACE {
+            return None;
+        }
+        if let Some(since) = change
+            .changed
+            .get(STATE_CHANGE_TIMESTAMP)
+            .and_then(Value::as_u64)
+        {
+            if since < self.since {
+                return None;
+            }
+            self.since = since;
+        }
+        let mut state = self.state.clone();
+        if let Some(active) = change.changed.get("ActiveState").and_then(Value::as_str) {
+            state.active_state = ActiveState::from(active);
+        }
+        if let Some(sub) = change.changed.get("SubState").and_then(Value::as_str) {
+            sub.clone_into(&mut state.sub_state);
+        }
+        if state == self.state {
+            return None;
+        }
+        self.state = state.clone();
+        Some(state)
+    }
 }
 
 /// The property that orders a unit's state changes.
@@ -117,37 +154,9 @@ impl<'bus> UnitWatch<'bus> {
         self.state.borrow().state.clone()
     }
 
-    /// The state after `signal`, if it changed. (The manager always sends
-    /// `ActiveState` and `SubState` with their values, never as
-    /// invalidated.)
+    /// The state after `signal`, if it changed (see [`Known::apply`]).
     fn apply(&self, signal: &Message<'_>) -> Option<UnitStateChange> {
-        let change = PropertiesChanged::from_message(signal).ok()?;
-        if change.interface != UNIT_INTERFACE {
-            return None;
-        }
-        let mut known = self.state.borrow_mut();
-        if let Some(since) = change
-            .changed
-            .get(STATE_CHANGE_TIMESTAMP)
-            .and_then(Value::as_u64)
-        {
-            if since < known.since {
-                return None;
-            }
-            known.since = since;
-        }
-        let mut state = known.state.clone();
-        if let Some(active) = change.changed.get("ActiveState").and_then(Value::as_str) {
-            state.active_state = ActiveState::from(active);
-        }
-        if let Some(sub) = change.changed.get("SubState").and_then(Value::as_str) {
-            sub.clone_into(&mut state.sub_state);
-        }
-        if state == known.state {
-            return None;
-        }
-        known.state = state.clone();
-        Some(state)
+        self.state.borrow_mut().apply(signal)
     }
 
     /// The next change, without processing the bus.

@@ -14,7 +14,7 @@ use crate::error::{BusErrorKind, Error, Result};
 use crate::message::Message;
 use crate::names::ObjectPath;
 use crate::path::path_encode;
-use crate::properties::PropertiesChanged;
+use crate::systemd1::watch::Known;
 use crate::systemd1::{
     validate_unit_name, ActiveState, JobMode, JobResult, UnitStateChange, DESTINATION,
     JOB_INTERFACE, MANAGER_INTERFACE, MANAGER_PATH, UNIT_INTERFACE, UNIT_PATH_PREFIX,
@@ -448,14 +448,6 @@ impl fmt::Debug for AsyncJob {
 /// The property that orders a unit's state changes.
 const STATE_CHANGE_TIMESTAMP: &str = "StateChangeTimestampMonotonic";
 
-/// The last state known, and when the manager says it was entered.
-#[derive(Debug)]
-struct Known {
-    state: UnitStateChange,
-    /// `StateChangeTimestampMonotonic`, 0 if the manager has none.
-    since: u64,
-}
-
 /// A unit's `ActiveState`/`SubState` changes, as the manager sends them:
 /// made by [`AsyncManager::watch_unit`]. A
 /// [`futures_core::Stream`] of [`UnitStateChange`]s that ends when the
@@ -520,37 +512,9 @@ impl UnitStateStream {
         }
     }
 
-    /// The state after `signal`, if it changed. (The manager always sends
-    /// `ActiveState` and `SubState` with their values, never as
-    /// invalidated.)
+    /// The state after `signal`, if it changed (see [`Known::apply`]).
     fn apply(&mut self, signal: &Message<'_>) -> Option<UnitStateChange> {
-        let change = PropertiesChanged::from_message(signal).ok()?;
-        if change.interface != UNIT_INTERFACE {
-            return None;
-        }
-        let known = &mut self.known;
-        if let Some(since) = change
-            .changed
-            .get(STATE_CHANGE_TIMESTAMP)
-            .and_then(Value::as_u64)
-        {
-            if since < known.since {
-                return None;
-            }
-            known.since = since;
-        }
-        let mut state = known.state.clone();
-        if let Some(active) = change.changed.get("ActiveState").and_then(Value::as_str) {
-            state.active_state = ActiveState::from(active);
-        }
-        if let Some(sub) = change.changed.get("SubState").and_then(Value::as_str) {
-            sub.clone_into(&mut state.sub_state);
-        }
-        if state == known.state {
-            return None;
-        }
-        known.state = state.clone();
-        Some(state)
+        self.known.apply(signal)
     }
 }
 
