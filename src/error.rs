@@ -64,6 +64,18 @@ pub enum Error {
         /// end of the message or container).
         found: String,
     },
+    /// A transient unit did not succeed, or its start job did not complete,
+    /// where [`Run::raise_on_fail`](crate::transient::Run::raise_on_fail)
+    /// asked for an error (or [`RunOutcome::into_result`](crate::transient::RunOutcome::into_result)).
+    #[error("unit {unit} failed: {reason}")]
+    UnitFailed {
+        /// The unit's name.
+        unit: String,
+        /// What happened: the start job's result, or the outcome's summary.
+        reason: String,
+        /// How the unit's command ended, when it ran.
+        outcome: Option<Box<crate::transient::RunOutcome>>,
+    },
     /// A bus or message created before `fork()` was used in the child
     /// process. sd-bus connections cannot be shared across `fork()`: open a
     /// new one in the child.
@@ -115,7 +127,7 @@ impl Error {
             Error::Os { errno, .. } => Some(*errno),
             Error::Bus(e) => Some(e.errno()),
             Error::Forked { .. } => Some(libc::ECHILD),
-            Error::Invalid { .. } | Error::TypeMismatch { .. } => None,
+            Error::Invalid { .. } | Error::TypeMismatch { .. } | Error::UnitFailed { .. } => None,
         }
     }
 

@@ -18,9 +18,8 @@ use common::*;
 use sdbus::systemd1::{JobResult, SERVICE_INTERFACE};
 use sdbus::transient::{
     run, Exit, PtyTerminal, Run, ServiceType, Stdio, UnitProperty, UnitResult, UnitType,
-    UNIT_FAILED,
 };
-use sdbus::{Bus, BusError, Error, InvalidKind, ManagerScope};
+use sdbus::{Bus, Error, InvalidKind, ManagerScope};
 
 /// A pipe: (read end, write end).
 fn pipe() -> (OwnedFd, OwnedFd) {
@@ -54,7 +53,7 @@ fn cpu_time(pid: u32) -> Duration {
 }
 
 fn is_unit_failed(err: &Error) -> bool {
-    err.bus_error().map(BusError::name) == Some(UNIT_FAILED)
+    matches!(err, Error::UnitFailed { .. })
 }
 
 #[test]

@@ -11,6 +11,6 @@ mod wait;
 
 pub use property::{CollectMode, PropertyError, ServiceType, UnitProperty, UnitType};
 pub use pty::PtyTerminal;
-pub use run::{run, Exit, Run, RunOutcome, RunningUnit, UnitResult, UNIT_FAILED};
+pub use run::{run, Exit, Run, RunOutcome, RunningUnit, UnitResult};
 pub use stdio::Stdio;
 pub use table::PropertyInfo;

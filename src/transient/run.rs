@@ -15,7 +15,7 @@ use super::spawn::{ChildProcess, Command, Gated, Settings};
 use super::stdio::{os_error, Stdio, Stream};
 use super::wait::{pump, Extras, Tracker, PROPERTIES_INTERFACE};
 use crate::bus::Bus;
-use crate::error::{BusError, BusErrorKind, Error, InvalidKind, Result};
+use crate::error::{BusErrorKind, Error, InvalidKind, Result};
 use crate::names::ObjectPath;
 use crate::path::path_encode;
 use crate::systemd1::{
@@ -23,13 +23,6 @@ use crate::systemd1::{
     MANAGER_INTERFACE, MANAGER_PATH, UNIT_INTERFACE, UNIT_PATH_PREFIX,
 };
 use crate::types::Value;
-
-/// The D-Bus error name of the error [`RunningUnit::wait`] returns with
-/// [`Run::raise_on_fail`] when the unit did not succeed, and of the error a
-/// scope's failed start job gives: an [`Error::Bus`] whose message is the
-/// [`RunOutcome`] (or the job's result). Test for it with
-/// `err.bus_error().is_some_and(|e| e.name() == UNIT_FAILED)`.
-pub const UNIT_FAILED: &str = "sdbus.transient.UnitFailed";
 
 /// How long the pty relay keeps copying the unit's last output once the
 /// unit is over, in case something outside the unit still holds its
@@ -496,7 +489,7 @@ impl<'b> Run<'b> {
     /// did not succeed (a result other than `success`; for a scope running
     /// its command, also a non-zero exit status), and
     /// [`RunningUnit::wait_for_activation`] when its start job did not
-    /// complete: an [`Error::Bus`] named [`UNIT_FAILED`], as pystemd's
+    /// complete: an [`Error::UnitFailed`], as pystemd's
     /// `raise_on_fail`. Without it (the default), the [`RunOutcome`] says
     /// how it ended ([`RunOutcome::into_result`] makes the same error).
     pub fn raise_on_fail(self, raise: bool) -> Self {
@@ -511,7 +504,7 @@ impl<'b> Run<'b> {
     /// `systemd-run --no-block` does: use [`RunningUnit::wait_for_activation`]
     /// or [`RunningUnit::wait`]. A scope is created before this returns
     /// (its child executes the command only then); a start job that fails
-    /// is an [`Error::Bus`] named [`UNIT_FAILED`].
+    /// is an [`Error::UnitFailed`].
     ///
     /// Every setting is checked first: a builder error is returned before
     /// anything is sent (see [`Run`]).
@@ -611,8 +604,13 @@ fn job_id(bus: &Bus, path: &ObjectPath) -> Result<u32> {
 }
 
 /// The error of a unit or job that failed.
-fn failed(message: String) -> Error {
-    Error::Bus(BusError::new(UNIT_FAILED, message))
+/// The error for a start job that did not complete.
+fn start_job_failed(unit: &str, result: &JobResult) -> Error {
+    Error::UnitFailed {
+        unit: unit.to_owned(),
+        reason: format!("start job: {result}"),
+        outcome: None,
+    }
 }
 
 /// Whether two property sets are of the same run of a unit (the same
@@ -920,7 +918,7 @@ impl Plan {
             // The child waits at its gate until the scope holds it.
             let result = unit.wait_job(start_job, None)?;
             if result != JobResult::Done {
-                return Err(failed(format!("start job of {}: {result}", unit.name)));
+                return Err(start_job_failed(&unit.name, &result));
             }
             if let Some(gated) = gated {
                 unit.child = Some(gated.release()?);
@@ -1057,7 +1055,7 @@ impl RunningUnit<'_> {
         }
         if self.raise_on_fail && result != JobResult::Done {
             let unit = self.trigger.as_ref().unwrap_or(&self.name);
-            return Err(failed(format!("start job of {unit}: {result}")));
+            return Err(start_job_failed(unit, &result));
         }
         Ok(Some(result))
     }
@@ -1482,17 +1480,17 @@ impl RunOutcome {
         }
     }
 
-    /// The outcome if it is a success, else an [`Error::Bus`] named
-    /// [`UNIT_FAILED`] whose message is the outcome's `Display`.
+    /// The outcome if it is a success, else an [`Error::UnitFailed`]
+    /// carrying it.
     pub fn into_result(self) -> Result<RunOutcome> {
         if self.success() {
             Ok(self)
         } else {
-            Err(failed(format!(
-                "{}: {}",
-                self.unit,
-                self.to_string().replace('\n', "; ")
-            )))
+            Err(Error::UnitFailed {
+                unit: self.unit.clone(),
+                reason: self.to_string().replace('\n', "; "),
+                outcome: Some(Box::new(self)),
+            })
         }
     }
 }
@@ -1713,10 +1711,12 @@ mod tests {
              Service runtime: 12ms"
         );
         let err = outcome.into_result().unwrap_err();
-        assert_eq!(err.bus_error().map(BusError::name), Some(UNIT_FAILED));
+        assert!(
+            matches!(&err, Error::UnitFailed { unit, outcome: Some(_), .. } if unit == "x.service")
+        );
         assert!(err
             .to_string()
-            .contains("x.service: Finished with result: exit-code;"));
+            .contains("x.service failed: Finished with result: exit-code;"));
 
         assert_eq!(
             Exit::from_code_and_status(CLD_DUMPED, 11),
