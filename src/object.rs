@@ -84,21 +84,6 @@ const STANDARD_PREFIX: &str = "org.freedesktop.DBus";
 /// The systemd manager's bus name.
 const SYSTEMD: &str = "org.freedesktop.systemd1";
 
-/// The unit types of systemd, as in unit name suffixes.
-const UNIT_TYPES: [&str; 11] = [
-    "service",
-    "socket",
-    "target",
-    "device",
-    "mount",
-    "automount",
-    "swap",
-    "timer",
-    "path",
-    "slice",
-    "scope",
-];
-
 /// The standard interfaces every object has, whether or not its
 /// introspection data lists them.
 const STANDARD_XML: &str = r#"<node>
@@ -179,7 +164,7 @@ pub fn systemd_kind(destination: &str, path: &str) -> Option<String> {
         // Path encoding escapes every `_` of a name, so `_2e` is always an
         // escaped `.`: the last one starts the unit type.
         let (_, suffix) = unit.rsplit_once("_2e")?;
-        UNIT_TYPES
+        crate::systemd1::UNIT_TYPES
             .contains(&suffix)
             .then(|| format!("unit.{suffix}"))
     } else {
@@ -1014,7 +999,7 @@ mod tests {
     #[test]
     fn systemd_kinds() {
         let kind = |path: &str| systemd_kind(SYSTEMD, path);
-        for unit_type in UNIT_TYPES {
+        for unit_type in crate::systemd1::UNIT_TYPES {
             assert_eq!(
                 kind(&format!(
                     "/org/freedesktop/systemd1/unit/a_2eb_2e{unit_type}"

@@ -68,7 +68,7 @@ pub const SERVICE_INTERFACE: &str = "org.freedesktop.systemd1.Service";
 pub const JOB_INTERFACE: &str = "org.freedesktop.systemd1.Job";
 
 /// The unit types systemd knows, as unit name suffixes.
-const UNIT_TYPES: [&str; 11] = [
+pub(crate) const UNIT_TYPES: [&str; 11] = [
     "service",
     "socket",
     "target",
