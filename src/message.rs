@@ -234,6 +234,32 @@ impl<'bus> Message<'bus> {
         unsafe { sys::sd_bus_message_get_expect_reply(self.as_ptr()) > 0 }
     }
 
+    /// Sets whether a method call expects a reply: `false` sets the
+    /// `NO_REPLY_EXPECTED` flag, so that the callee sends none (for a call
+    /// sent with [`Bus::send`](crate::Bus::send) whose answer does not
+    /// matter). Only before the message is sealed.
+    ///
+    /// ```no_run
+    /// # fn demo(bus: &sdbus::Bus) -> sdbus::Result<()> {
+    /// let mut call = bus.new_method_call(
+    ///     "org.freedesktop.systemd1",
+    ///     "/org/freedesktop/systemd1",
+    ///     "org.freedesktop.systemd1.Manager",
+    ///     "Reload",
+    /// )?;
+    /// call.set_expect_reply(false)?;
+    /// bus.send(&call)?;
+    /// # Ok(()) }
+    /// ```
+    pub fn set_expect_reply(&mut self, expect: bool) -> Result<()> {
+        // SAFETY: valid message; sd-bus refuses a sealed one or a message
+        // other than a call (-EPERM).
+        check("sd_bus_message_set_expect_reply", unsafe {
+            sys::sd_bus_message_set_expect_reply(self.as_ptr(), c_int::from(expect))
+        })?;
+        Ok(())
+    }
+
     /// A reply to this method call, to fill and [`send`](Message::send).
     pub fn new_method_return(&self) -> Result<Message<'bus>> {
         let mut raw = ptr::null_mut();

@@ -22,7 +22,7 @@ use std::ffi::CStr;
 
 use crate::bus::Bus;
 use crate::error::{Error, InvalidKind, Result};
-use crate::message::Message;
+use crate::message::{ContainerKind, Message};
 use crate::names::{InterfaceName, MemberName};
 use crate::types::{Append, Read, Value, Variant};
 
@@ -367,6 +367,41 @@ impl PropertiesChanged {
             invalidated,
         })
     }
+}
+
+/// Reads a property dict (`a{sv}`) at the message's read position, keeping
+/// the properties `keep` accepts and skipping the others undecoded: a unit's
+/// `GetAll` holds hundreds of properties, of which a caller may want a few.
+pub(crate) fn read_properties_where(
+    message: &Message<'_>,
+    keep: impl Fn(&str) -> bool,
+) -> Result<Vec<(String, Value)>> {
+    message.enter_container(ContainerKind::Array, Some(c"{sv}"))?;
+    let mut kept = Vec::new();
+    while message.enter_container(ContainerKind::DictEntry, Some(c"sv"))? {
+        let name: &str = message.read()?;
+        if keep(name) {
+            let name = name.to_owned();
+            kept.push((name, message.read::<Value>()?));
+        } else {
+            message.skip(Some(c"v"))?;
+        }
+        message.exit_container()?;
+    }
+    message.exit_container()?;
+    Ok(kept)
+}
+
+/// Reads the changed properties of a `PropertiesChanged` signal that
+/// `keep` accepts (see [`read_properties_where`]); the interface and the
+/// invalidated names are left unread.
+pub(crate) fn read_changed_where(
+    signal: &Message<'_>,
+    keep: impl Fn(&str) -> bool,
+) -> Result<Vec<(String, Value)>> {
+    signal.rewind()?;
+    signal.skip(Some(c"s"))?;
+    read_properties_where(signal, keep)
 }
 
 #[cfg(test)]

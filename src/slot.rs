@@ -10,7 +10,8 @@
 //! Three ways to receive what the bus delivers:
 //! - a closure: [`Bus::add_match`], [`Bus::match_signal`], [`Bus::call_async`];
 //! - a blocking queue: [`Bus::subscribe`] returns a [`Subscription`] with
-//!   [`Subscription::recv_timeout`] and an iterator;
+//!   [`Subscription::recv_timeout`] and an iterator ([`Bus::subscribe_nowait`]
+//!   saves the round trip to the bus daemon);
 //! - a handle for a reply: [`Bus::call_pending`] returns a [`PendingReply`],
 //!   so many calls can be in flight on one connection.
 
@@ -184,7 +185,7 @@ fn register_boxed<'bus, F>(
 }
 
 /// A match rule built from its parts, each validated.
-fn signal_rule(
+pub(crate) fn signal_rule(
     sender: Option<&str>,
     path: Option<&str>,
     interface: Option<&str>,
@@ -418,22 +419,68 @@ impl Bus {
     }
 
     /// Queues every message matching `rule`, for blocking reception with
-    /// [`Subscription::recv_timeout`] or as an iterator.
+    /// [`Subscription::recv_timeout`] or as an iterator. The match is
+    /// installed on the bus daemon before this returns.
     pub fn subscribe(&self, rule: &str) -> Result<Subscription<'_>> {
+        self.subscribe_with(rule, false)
+    }
+
+    /// Like [`Bus::subscribe`], without waiting for the bus daemon to
+    /// confirm the match: it saves a round trip.
+    ///
+    /// The bus daemon handles each connection's messages in order, so the
+    /// match is in place before anything this connection sends afterwards
+    /// reaches a peer: whatever a later call on this `Bus` makes a peer
+    /// emit is received. Signals that other clients cause may be missed
+    /// until the daemon has handled the match. If the daemon refuses it
+    /// (too many matches, say), the subscription's next `recv…` returns
+    /// the error, as does [`Subscription::status`].
+    ///
+    /// ```no_run
+    /// # fn demo(bus: &sdbus::Bus) -> sdbus::Result<()> {
+    /// let jobs = bus.subscribe_nowait(
+    ///     "type='signal',interface='org.freedesktop.systemd1.Manager',member='JobRemoved'",
+    /// )?;
+    /// // A job started now is seen by `jobs`.
+    /// # Ok(()) }
+    /// ```
+    pub fn subscribe_nowait(&self, rule: &str) -> Result<Subscription<'_>> {
+        self.subscribe_with(rule, true)
+    }
+
+    fn subscribe_with(&self, rule: &str, nowait: bool) -> Result<Subscription<'_>> {
         check_match_rule(rule)?;
         let rule_c = CStrBuf::new(rule, InvalidKind::MatchRule)?;
         let queue = CallbackData::new(Queue::default());
         let mut raw = ptr::null_mut();
-        // SAFETY: valid bus, out pointer and rule; the queue outlives the
-        // slot (see `Subscription::drop`).
-        let ret = unsafe {
-            sys::sd_bus_add_match(
-                self.as_ptr(),
-                &mut raw,
-                rule_c.as_ptr(),
-                Some(queue_trampoline),
-                queue.as_ptr().cast(),
-            )
+        let userdata = queue.as_ptr().cast();
+        let (operation, ret) = if nowait {
+            // SAFETY: valid bus, out pointer and rule; both callbacks get
+            // the queue, which outlives the slot (see `Subscription::drop`).
+            let ret = unsafe {
+                sys::sd_bus_add_match_async(
+                    self.as_ptr(),
+                    &mut raw,
+                    rule_c.as_ptr(),
+                    Some(queue_trampoline),
+                    Some(queue_install_trampoline),
+                    userdata,
+                )
+            };
+            ("sd_bus_add_match_async", ret)
+        } else {
+            // SAFETY: valid bus, out pointer and rule; the queue outlives
+            // the slot (see `Subscription::drop`).
+            let ret = unsafe {
+                sys::sd_bus_add_match(
+                    self.as_ptr(),
+                    &mut raw,
+                    rule_c.as_ptr(),
+                    Some(queue_trampoline),
+                    userdata,
+                )
+            };
+            ("sd_bus_add_match", ret)
         };
         if ret == -libc::EINVAL {
             return Err(Error::invalid(
@@ -442,10 +489,9 @@ impl Bus {
                 "refused by sd-bus (bad key or value)",
             ));
         }
-        check("sd_bus_add_match", ret)?;
+        check(operation, ret)?;
         // SAFETY: on success the slot's reference is handed to us.
-        let slot =
-            unsafe { Slot::from_raw(raw) }.ok_or_else(|| Error::no_object("sd_bus_add_match"))?;
+        let slot = unsafe { Slot::from_raw(raw) }.ok_or_else(|| Error::no_object(operation))?;
         Ok(Subscription {
             bus: self,
             slot: Some(slot),
@@ -462,6 +508,18 @@ impl Bus {
         member: Option<&str>,
     ) -> Result<Subscription<'_>> {
         self.subscribe(&signal_rule(sender, path, interface, member)?)
+    }
+
+    /// Like [`Bus::subscribe_nowait`], for signals matching the given
+    /// parts.
+    pub fn subscribe_signal_nowait(
+        &self,
+        sender: Option<&str>,
+        path: Option<&str>,
+        interface: Option<&str>,
+        member: Option<&str>,
+    ) -> Result<Subscription<'_>> {
+        self.subscribe_nowait(&signal_rule(sender, path, interface, member)?)
     }
 
     /// Processes the bus until `done` returns true or `deadline` passes
@@ -607,7 +665,13 @@ impl std::fmt::Debug for PendingReply<'_> {
     }
 }
 
-type Queue = RefCell<VecDeque<NonNull<sys::sd_bus_message>>>;
+/// What a [`Subscription`] received: the matching messages, and the bus
+/// daemon's refusal of a match installed without waiting.
+#[derive(Default)]
+struct Queue {
+    messages: RefCell<VecDeque<NonNull<sys::sd_bus_message>>>,
+    refused: RefCell<Option<Error>>,
+}
 
 unsafe extern "C" fn queue_trampoline(
     m: *mut sys::sd_bus_message,
@@ -619,9 +683,28 @@ unsafe extern "C" fn queue_trampoline(
     if let Some(m) = NonNull::new(m) {
         // SAFETY: valid message; the queue owns the new reference.
         unsafe { sys::sd_bus_message_ref(m.as_ptr()) };
-        queue.borrow_mut().push_back(m);
+        queue.messages.borrow_mut().push_back(m);
     }
     0
+}
+
+/// The bus daemon's answer to the `AddMatch` of
+/// [`Bus::subscribe_nowait`]: an error is kept for the subscription.
+unsafe extern "C" fn queue_install_trampoline(
+    m: *mut sys::sd_bus_message,
+    userdata: *mut c_void,
+    _error: *mut sys::sd_bus_error,
+) -> c_int {
+    callback::catch(0, || {
+        // SAFETY: `userdata` is the queue of a live `Subscription`.
+        let queue = unsafe { &*userdata.cast::<Queue>() };
+        // SAFETY: sd-bus passes the reply, valid for this call.
+        let error = unsafe { Message::from_raw_borrowed(m) }.and_then(|reply| reply.error());
+        if let Some(error) = error {
+            *queue.refused.borrow_mut() = Some(Error::Bus(error));
+        }
+        0
+    })
 }
 
 /// Messages matching a rule, queued for blocking reception. Made with
@@ -647,7 +730,7 @@ pub struct Subscription<'bus> {
 impl<'bus> Subscription<'bus> {
     /// The next queued message, without processing the bus.
     pub fn try_recv(&self) -> Option<Message<'bus>> {
-        let raw = self.queue.get().borrow_mut().pop_front()?;
+        let raw = self.queue.get().messages.borrow_mut().pop_front()?;
         // SAFETY: the queue owned this reference.
         unsafe { Message::from_raw(raw.as_ptr()) }
     }
@@ -662,9 +745,22 @@ impl<'bus> Subscription<'bus> {
     /// Processes the bus until a matching message arrives or the deadline
     /// passes (`Ok(None)`); `None` waits forever.
     pub fn recv_until(&self, deadline: Option<Instant>) -> Result<Option<Message<'bus>>> {
-        self.bus
-            .process_until(deadline, || !self.queue.get().borrow().is_empty())?;
+        let queue = self.queue.get();
+        self.bus.process_until(deadline, || {
+            !queue.messages.borrow().is_empty() || queue.refused.borrow().is_some()
+        })?;
+        self.status()?;
         Ok(self.try_recv())
+    }
+
+    /// Whether the match stands: `Err` with the bus daemon's answer if it
+    /// refused a match of [`Bus::subscribe_nowait`] (then nothing will be
+    /// received). Once reported, the error is not repeated.
+    pub fn status(&self) -> Result<()> {
+        match self.queue.get().refused.borrow_mut().take() {
+            Some(error) => Err(error),
+            None => Ok(()),
+        }
     }
 
     /// Processes the bus until a matching message arrives.
@@ -688,7 +784,7 @@ impl<'bus> Iterator for &Subscription<'bus> {
 impl Drop for Subscription<'_> {
     fn drop(&mut self) {
         self.slot = None;
-        for raw in self.queue.get().borrow_mut().drain(..) {
+        for raw in self.queue.get().messages.borrow_mut().drain(..) {
             // SAFETY: the queue owned these references.
             unsafe { sys::sd_bus_message_unref(raw.as_ptr()) };
         }
@@ -698,7 +794,7 @@ impl Drop for Subscription<'_> {
 impl std::fmt::Debug for Subscription<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Subscription")
-            .field("queued", &self.queue.get().borrow().len())
+            .field("queued", &self.queue.get().messages.borrow().len())
             .finish()
     }
 }

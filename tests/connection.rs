@@ -428,3 +428,81 @@ fn the_test_runs_in_a_unit_found_by_pid() {
     let own = sdbus::Credentials::for_pid(std::process::id() as i32).unwrap();
     assert_eq!(own.user_unit().or(own.unit()), Some(id.as_str()));
 }
+
+/// A rule the bus daemon refuses although sd-bus accepts it: dbus-daemon
+/// takes match rules of at most 1024 bytes.
+fn overlong_rule() -> String {
+    let path = "/sdbus".repeat(200);
+    format!("type='signal',path='{path}'")
+}
+
+#[test]
+fn a_match_installed_without_waiting_sees_what_later_calls_cause() {
+    let bus = user_bus();
+    let jobs = bus
+        .subscribe_signal_nowait(
+            Some("org.freedesktop.systemd1"),
+            Some("/org/freedesktop/systemd1"),
+            Some("org.freedesktop.systemd1.Manager"),
+            Some("JobRemoved"),
+        )
+        .unwrap();
+    // The manager sends a job's signals to the client that asked for it.
+    let name = format!("sdbus-nowait-{}.service", std::process::id());
+    let job: ObjectPath = bus
+        .call_method(
+            "org.freedesktop.systemd1",
+            "/org/freedesktop/systemd1",
+            "org.freedesktop.systemd1.Manager",
+            "StartTransientUnit",
+            &(
+                name.as_str(),
+                "fail",
+                vec![(
+                    "ExecStart",
+                    sdbus::Value::from(vec![("/bin/true", vec!["/bin/true"], false)]),
+                )],
+                Vec::<(&str, Vec<(&str, sdbus::Value)>)>::new(),
+            ),
+        )
+        .unwrap()
+        .read()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let signal = jobs
+            .recv_until(Some(deadline))
+            .unwrap()
+            .expect("JobRemoved of the job started after the match");
+        let (_id, removed, unit, result): (u32, ObjectPath, String, String) =
+            signal.read_args().unwrap();
+        if removed == job {
+            assert_eq!((unit.as_str(), result.as_str()), (name.as_str(), "done"));
+            break;
+        }
+    }
+    assert!(jobs.status().is_ok());
+}
+
+#[test]
+fn a_refused_match_is_reported_by_the_subscription() {
+    let bus = user_bus();
+    let rule = overlong_rule();
+    // Waiting, sd-bus turns the refusal into an errno.
+    let waited = bus.subscribe(&rule).unwrap_err();
+    assert_eq!(waited.errno(), Some(libc::ENOBUFS), "{waited:?}");
+
+    let refused = bus.subscribe_nowait(&rule).unwrap();
+    let err = refused
+        .recv_timeout(Duration::from_secs(10))
+        .expect_err("the bus daemon's refusal");
+    assert_eq!(
+        err.bus_error_kind(),
+        Some(BusErrorKind::LimitsExceeded),
+        "{err:?}"
+    );
+    assert_eq!(err.errno(), waited.errno());
+    // Reported once; the connection itself is fine.
+    assert!(refused.status().is_ok());
+    assert!(!manager_version(&bus).is_empty());
+}

@@ -75,10 +75,14 @@ pub enum Workload {
     PipelinedGet,
     /// `StartTransientUnit` of `/bin/true` and wait for its `JobRemoved`.
     Transient,
+    /// `/bin/true` run in a transient service and waited for until it is
+    /// over, with its outcome: `sdbus::transient::Run`, and the same
+    /// protocol in C.
+    RunWait,
 }
 
 impl Workload {
-    pub const ALL: [Workload; 8] = [
+    pub const ALL: [Workload; 9] = [
         Workload::Ping,
         Workload::GetVersion,
         Workload::GetVersionDirect,
@@ -87,6 +91,7 @@ impl Workload {
         Workload::BuildSeal,
         Workload::PipelinedGet,
         Workload::Transient,
+        Workload::RunWait,
     ];
 
     /// A short name, used for criterion's groups.
@@ -100,6 +105,7 @@ impl Workload {
             Workload::BuildSeal => "build_seal_64",
             Workload::PipelinedGet => "pipelined_get_1000",
             Workload::Transient => "transient_true",
+            Workload::RunWait => "run_wait_true",
         }
     }
 
@@ -114,6 +120,7 @@ impl Workload {
             Workload::BuildSeal => "build + seal a call with a 64-entry `a{sv}`",
             Workload::PipelinedGet => "`Get` ×1000 in flight (per `Get`)",
             Workload::Transient => "`StartTransientUnit` `/bin/true` + `JobRemoved`",
+            Workload::RunWait => "`transient::Run` `/bin/true` + wait for its outcome",
         }
     }
 
@@ -126,7 +133,7 @@ impl Workload {
             Workload::ListUnits => 1000,
             Workload::BuildSeal => 10_000,
             Workload::PipelinedGet => 2 * PIPELINE,
-            Workload::Transient => 60,
+            Workload::Transient | Workload::RunWait => 60,
         }
     }
 }
@@ -245,6 +252,7 @@ impl CClient {
             Workload::BuildSeal => c.build_seal(n).map(|()| 0)?,
             Workload::PipelinedGet => c.pipelined_get(PIPELINE, n / PIPELINE)?.into(),
             Workload::Transient => c.transient(n).map(|()| 0)?,
+            Workload::RunWait => c.run_wait(n)?.into(),
         })
     }
 }
@@ -385,6 +393,19 @@ impl SdbusClient {
                     }
                 }
             }
+            Workload::RunWait => {
+                for _ in 0..n {
+                    let outcome = sdbus::transient::Run::new(["/bin/true"])
+                        .bus(bus)
+                        .start()?
+                        .wait()?;
+                    let status = outcome
+                        .exit_code()
+                        .filter(|_| outcome.success())
+                        .ok_or_else(|| format!("/bin/true did not succeed: {outcome}"))?;
+                    check = u64::try_from(status)?;
+                }
+            }
         }
         Ok(check)
     }
@@ -495,6 +516,7 @@ impl ZbusClient {
                 }
             }
             Workload::GetVersionDirect => return Err("not over the private socket".into()),
+            Workload::RunWait => return Err("zbus has no transient-unit API".into()),
             Workload::GetAll => {
                 for _ in 0..n {
                     let reply = conn

@@ -18,7 +18,7 @@ use crate::callback;
 use crate::cstr::CStrBuf;
 use crate::error::{Error, InvalidKind, Result};
 use crate::message::Message;
-use crate::names::{BusName, InterfaceName, MemberName, ObjectPath};
+pub(super) use crate::slot::signal_rule;
 
 /// What a match delivers its messages to.
 pub(super) trait MatchTarget: 'static {
@@ -326,29 +326,4 @@ impl AsyncBus {
         self.subscribe(&signal_rule(sender, path, interface, member)?)
             .await
     }
-}
-
-/// A signal match rule from its parts, each validated.
-pub(super) fn signal_rule(
-    sender: Option<&str>,
-    path: Option<&str>,
-    interface: Option<&str>,
-    member: Option<&str>,
-) -> Result<String> {
-    type Validate = fn(&str) -> Result<()>;
-    let parts: [(&str, Option<&str>, Validate); 4] = [
-        ("sender", sender, BusName::validate),
-        ("path", path, ObjectPath::validate),
-        ("interface", interface, InterfaceName::validate),
-        ("member", member, MemberName::validate),
-    ];
-    let mut rule = String::from("type='signal'");
-    for (key, value, validate) in parts {
-        if let Some(value) = value {
-            validate(value)?;
-            // Validated names and paths contain no quote.
-            rule.push_str(&format!(",{key}='{value}'"));
-        }
-    }
-    Ok(rule)
 }

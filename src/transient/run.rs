@@ -18,6 +18,7 @@ use crate::bus::Bus;
 use crate::error::{BusErrorKind, Error, InvalidKind, Result};
 use crate::names::ObjectPath;
 use crate::path::path_encode;
+use crate::properties::read_properties_where;
 use crate::systemd1::{
     validate_unit_name, JobMode, JobResult, KillWho, Manager, Unit, DESTINATION, JOB_INTERFACE,
     MANAGER_INTERFACE, MANAGER_PATH, UNIT_INTERFACE, UNIT_PATH_PREFIX,
@@ -869,8 +870,11 @@ impl Plan {
         let path = path_encode(UNIT_PATH_PREFIX, &self.name)?;
         let mut units = vec![self.name.clone()];
         units.extend(self.trigger.iter().map(|(name, _)| name.clone()));
+        // No `Manager.Subscribe`: the manager sends a unit's signals to the
+        // bus while a client holds a reference to it (`AddRef`), a job's to
+        // the client that asked for it, and everything to a direct
+        // connection.
         let mut tracker = Tracker::new(bus, &path, units)?;
-        Manager::new(bus).subscribe()?;
 
         let gated = command.as_ref().map(Command::spawn).transpose()?;
         if self.kind == Kind::Scope {
@@ -1118,7 +1122,7 @@ impl RunningUnit<'_> {
         }
     }
 
-    /// Reads the unit's final properties: all of them if it is still
+    /// Reads the unit's final properties: from `GetAll` if it is still
     /// loaded, else what its signals carried.
     fn collect(&self) -> Result<RunOutcome> {
         let mut values = self.tracker.state.values.clone();
@@ -1131,7 +1135,8 @@ impl RunningUnit<'_> {
                 "GetAll",
                 &("",),
             )
-            .and_then(|reply| reply.read::<HashMap<String, Value>>());
+            .and_then(|reply| read_properties_where(&reply, is_outcome_property))
+            .map(|all| all.into_iter().collect::<HashMap<_, _>>());
         match all {
             // Without a reference, the unit may have been collected, and
             // asking for it loaded a new one: only the same invocation's
@@ -1148,13 +1153,18 @@ impl RunningUnit<'_> {
         ))
     }
 
-    /// Releases the unit's `AddRef` reference, once.
+    /// Releases the unit's `AddRef` reference, once, without waiting: if
+    /// this fails, the reference goes with the connection.
     fn release(&mut self) {
         if std::mem::take(&mut self.referenced) {
-            // If this fails, the reference goes with the connection.
-            let _ = self
+            let unref = self
                 .bus()
-                .call_method(DESTINATION, &self.path, UNIT_INTERFACE, "Unref", &());
+                .new_method_call(DESTINATION, &self.path, UNIT_INTERFACE, "Unref")
+                .and_then(|mut call| {
+                    call.set_expect_reply(false)?;
+                    self.bus().send(&call)
+                });
+            drop(unref);
         }
     }
 
@@ -1381,7 +1391,33 @@ pub struct RunOutcome {
     pub ip_egress_bytes: Option<u64>,
 }
 
+/// Whether [`RunOutcome::from_properties`] (or [`same_invocation`]) reads
+/// this property: only these are decoded from the unit's signals and its
+/// final `GetAll`.
+pub(super) fn is_outcome_property(name: &str) -> bool {
+    matches!(
+        name,
+        "Result"
+            | "ExecMainCode"
+            | "ExecMainStatus"
+            | "ExecMainPID"
+            | "InactiveExitTimestampMonotonic"
+            | "InactiveEnterTimestampMonotonic"
+            | "ExecMainStartTimestampMonotonic"
+            | "ExecMainExitTimestampMonotonic"
+            | "CPUUsageNSec"
+            | "MemoryPeak"
+            | "IOReadBytes"
+            | "IOWriteBytes"
+            | "IPIngressBytes"
+            | "IPEgressBytes"
+            | "InvocationID"
+    )
+}
+
 impl RunOutcome {
+    /// The outcome from the unit's properties; every name it reads is
+    /// listed by [`is_outcome_property`].
     fn from_properties(
         unit: &str,
         values: &HashMap<String, Value>,

@@ -9,12 +9,13 @@ use std::os::fd::AsRawFd;
 use std::time::Instant;
 
 use super::pty::Relay;
+use super::run::is_outcome_property;
 use super::spawn::ChildProcess;
 use super::stdio::os_error;
 use crate::bus::Bus;
 use crate::error::Result;
 use crate::names::ObjectPath;
-use crate::properties::PropertiesChanged;
+use crate::properties::read_changed_where;
 use crate::slot::Subscription;
 use crate::systemd1::{ActiveState, JobResult, DESTINATION, MANAGER_INTERFACE, MANAGER_PATH};
 use crate::types::Value;
@@ -37,9 +38,15 @@ pub(super) struct UnitState {
     started: bool,
 }
 
+/// Whether a property is one the state follows (the others are not
+/// decoded): its own, and the ones an outcome is made of.
+fn is_followed(name: &str) -> bool {
+    matches!(name, "ActiveState" | "SubState" | "Job") || is_outcome_property(name)
+}
+
 impl UnitState {
-    fn apply(&mut self, change: PropertiesChanged) {
-        for (name, value) in change.changed {
+    fn apply(&mut self, changed: Vec<(String, Value)>) {
+        for (name, value) in changed {
             match name.as_str() {
                 "ActiveState" => {
                     if let Some(state) = value.as_str() {
@@ -110,13 +117,15 @@ impl<'b> Tracker<'b> {
     pub(super) fn new(bus: &'b Bus, path: &ObjectPath, units: Vec<String>) -> Result<Tracker<'b>> {
         // On a direct connection messages carry no sender.
         let sender = bus.is_bus_client().then_some(DESTINATION);
-        let changes = bus.subscribe_signal(
+        // Installed without waiting: the bus daemon has them before the
+        // call that starts the unit, which this connection sends later.
+        let changes = bus.subscribe_signal_nowait(
             sender,
             Some(path),
             Some(PROPERTIES_INTERFACE),
             Some("PropertiesChanged"),
         )?;
-        let jobs = bus.subscribe_signal(
+        let jobs = bus.subscribe_signal_nowait(
             sender,
             Some(MANAGER_PATH),
             Some(MANAGER_INTERFACE),
@@ -163,11 +172,14 @@ impl<'b> Tracker<'b> {
         self.job_results.get(&id)
     }
 
-    /// Takes every queued signal into account, without processing the bus.
-    fn absorb(&mut self) {
+    /// Takes every queued signal into account, without processing the
+    /// bus; fails if the bus daemon refused a match.
+    fn absorb(&mut self) -> Result<()> {
+        self.changes.status()?;
+        self.jobs.status()?;
         while let Some(signal) = self.changes.try_recv() {
-            if let Ok(change) = PropertiesChanged::from_message(&signal) {
-                self.state.apply(change);
+            if let Ok(changed) = read_changed_where(&signal, is_followed) {
+                self.state.apply(changed);
             }
         }
         while let Some(signal) = self.jobs.try_recv() {
@@ -183,6 +195,7 @@ impl<'b> Tracker<'b> {
                 self.check_start_job();
             }
         }
+        Ok(())
     }
 }
 
@@ -237,7 +250,7 @@ pub(super) fn pump(
     let mut fds = Vec::with_capacity(6);
     loop {
         while bus.process()? {}
-        tracker.absorb();
+        tracker.absorb()?;
         if let Some(child) = extras.child.as_deref_mut() {
             child.reap(false);
         }
@@ -285,15 +298,11 @@ pub(super) fn pump(
 mod tests {
     use super::*;
 
-    fn change(pairs: &[(&str, Value)]) -> PropertiesChanged {
-        PropertiesChanged {
-            interface: "org.freedesktop.systemd1.Unit".to_owned(),
-            changed: pairs
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), v.clone()))
-                .collect(),
-            invalidated: Vec::new(),
-        }
+    fn change(pairs: &[(&str, Value)]) -> Vec<(String, Value)> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), v.clone()))
+            .collect()
     }
 
     fn job(id: u32) -> Value {

@@ -24,6 +24,7 @@ extern "C" {
     fn cbase_build_seal(c: *mut RawConn, n: u64) -> c_int;
     fn cbase_pipelined_get(c: *mut RawConn, batch: u64, rounds: u64) -> c_int;
     fn cbase_transient(c: *mut RawConn, n: u64) -> c_int;
+    fn cbase_run_wait(c: *mut RawConn, n: u64) -> c_int;
     fn cbase_fleet_create(c: *mut RawConn, prefix: *const c_char, n: u64, window: u64) -> c_int;
     fn cbase_fleet_snapshot(c: *mut RawConn, n: u64) -> c_int;
 }
@@ -106,6 +107,14 @@ impl Conn {
     pub fn transient(&mut self, n: u64) -> Result<(), Errno> {
         // SAFETY: see `ping`.
         check(unsafe { cbase_transient(self.raw(), n) }).map(drop)
+    }
+
+    /// Runs `/bin/true` in a transient service and waits for its outcome
+    /// (the protocol of `systemd-run --wait`, see `raw.c`), `n` times;
+    /// returns the last exit status.
+    pub fn run_wait(&mut self, n: u64) -> Result<u32, Errno> {
+        // SAFETY: see `ping`.
+        check(unsafe { cbase_run_wait(self.raw(), n) })
     }
 
     /// Creates `n` transient services `{prefix}{i}.service` that stay active
