@@ -36,14 +36,17 @@ use clients::{
     Client, Kind, Res, Workload, GET_ALL_UNIT, MANAGER, MANAGER_PATH, PIPELINE, SYSTEMD,
 };
 
-/// The connections: the three clients on the bus, and C and sdbus on the
-/// manager's private socket.
+/// The connections: the three clients on the bus, and on the manager's
+/// private socket.
 struct Clients {
     c: Client,
     sdbus: Client,
     zbus: Client,
     c_direct: Client,
     sdbus_direct: Client,
+    /// zbus on the private socket, if it can read the manager's replies
+    /// there (else why not).
+    zbus_direct: Result<Client, String>,
 }
 
 impl Clients {
@@ -59,6 +62,12 @@ impl Clients {
             zbus: Client::open(Kind::Zbus, false, unit_path)?,
             c_direct: Client::open(Kind::C, true, unit_path)?,
             sdbus_direct: Client::open(Kind::Sdbus, true, unit_path)?,
+            zbus_direct: Client::open(Kind::Zbus, true, unit_path)
+                .and_then(|mut client| {
+                    client.run(Workload::GetVersionDirect, 1)?;
+                    Ok(client)
+                })
+                .map_err(|e| e.to_string()),
         })
     }
 
@@ -67,8 +76,7 @@ impl Clients {
         match (workload, kind) {
             (Workload::GetVersionDirect, Kind::C) => Some(&mut self.c_direct),
             (Workload::GetVersionDirect, Kind::Sdbus) => Some(&mut self.sdbus_direct),
-            // zbus 6 reaches a peer only with its `p2p` feature: not measured.
-            (Workload::GetVersionDirect, Kind::Zbus) => None,
+            (Workload::GetVersionDirect, Kind::Zbus) => self.zbus_direct.as_mut().ok(),
             // zbus has no transient-unit API to compare.
             (Workload::RunWait, Kind::Zbus) => None,
             (_, Kind::C) => Some(&mut self.c),
@@ -120,6 +128,7 @@ impl Run {
 
 fn measure(client: &mut Client, workload: Workload, n: u64) -> Res<Run> {
     let kind = client.kind();
+    client.drain()?;
     let (wall0, cpu0) = (Instant::now(), cpu_time(kind));
     client.run(workload, n)?;
     let (wall, cpu) = (wall0.elapsed(), cpu_time(kind) - cpu0);
@@ -317,9 +326,19 @@ fn table_pass(clients: &mut Clients, rounds: usize, scale: f64) -> Res<String> {
         fmt_ratio(ratio(piped, Kind::Zbus, get, Kind::Zbus, rate)),
         fmt_ratio(ratio(piped, Kind::Sdbus, piped, Kind::Zbus, rate)),
     )?;
+    let zbus_direct = match &clients.zbus_direct {
+        Ok(_) => format!(
+            "zbus {}×; sdbus/zbus rate on the socket {}×",
+            fmt_ratio(ratio(direct, Kind::Zbus, get, Kind::Zbus, rate)),
+            fmt_ratio(ratio(direct, Kind::Sdbus, direct, Kind::Zbus, rate)),
+        ),
+        Err(why) => format!(
+            "zbus cannot use the socket (`p2p` connection, first call: {why}; the manager names itself `org.freedesktop.systemd1` as sender there, which zbus takes for a unique name)"
+        ),
+    };
     writeln!(
         out,
-        "- manager's private socket vs the bus, `Get` `Version` rate: sdbus {}×, C {}× (target ≥ 1.8×)",
+        "- manager's private socket vs the bus, `Get` `Version` rate: sdbus {}×, C {}× (target ≥ 1.8×); {zbus_direct}",
         fmt_ratio(ratio(direct, Kind::Sdbus, get, Kind::Sdbus, rate)),
         fmt_ratio(ratio(direct, Kind::C, get, Kind::C, rate)),
     )?;
@@ -401,6 +420,9 @@ fn criterion_pass(clients: &mut Clients) {
             };
             group.bench_function(kind.to_string(), |b| {
                 b.iter_custom(|iters| {
+                    if let Err(e) = client.drain() {
+                        panic!("{} {kind}: {e}", workload.id());
+                    }
                     let start = Instant::now();
                     if let Err(e) = client.run(workload, iters * per_iter) {
                         panic!("{} {kind}: {e}", workload.id());
@@ -455,6 +477,7 @@ fn fleet_pass(clients: &mut Clients, sizes: &[u64], rounds: usize) -> Res<String
                 let col = (i + round) % columns.len();
                 let (kind, pipelined) = columns[col];
                 let client = clients.get(Workload::GetAll, kind).expect("bus client");
+                client.drain()?;
                 let start = Instant::now();
                 units = client.fleet_snapshot(pipelined)?;
                 let secs = start.elapsed().as_secs_f64();
@@ -499,7 +522,8 @@ fn c_conn(clients: &mut Clients) -> &mut sdbus_c_baseline::Conn {
 
 /// `SDBUS_BENCH_ONLY=WORKLOAD:CLIENT:N` (such as `get_version:sdbus:20000`):
 /// opens only that client and runs `N` operations, for profilers
-/// (`valgrind --tool=callgrind`, `perf record`, `strace -c`).
+/// (`valgrind --tool=callgrind`, `perf record`, `strace -c`) and for the
+/// process's peak resident memory with one client (`scripts/bench --rss`).
 fn run_only(spec: &str) -> Res<()> {
     let mut parts = spec.split(':');
     let (Some(workload), Some(kind), n) = (parts.next(), parts.next(), parts.next()) else {
@@ -520,8 +544,14 @@ fn run_only(spec: &str) -> Res<()> {
     let direct = workload == Workload::GetVersionDirect;
     let mut client = Client::open(kind, direct, unit_path.as_str())?;
     let run = measure(&mut client, workload, n)?;
+    // SAFETY: `getrusage` fills the zeroed struct it is given.
+    let peak_kb = unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        libc::getrusage(libc::RUSAGE_SELF, &mut usage);
+        usage.ru_maxrss
+    };
     println!(
-        "{} {kind}: {n} ops, {:.0} ops/s, {:.1} µs CPU/op",
+        "{} {kind}: {n} ops, {:.0} ops/s, {:.1} µs CPU/op, peak RSS {peak_kb} KB",
         workload.id(),
         run.ops_per_sec(),
         run.cpu_us_per_op()

@@ -118,6 +118,25 @@ void cbase_close(struct cbase *c) {
         free(c);
 }
 
+/* Handles what other clients' work sent this connection (signals), until
+ * nothing has come for 20 ms or for at most 5 s; returns the number of
+ * messages processed. */
+int cbase_drain(struct cbase *c) {
+        int n = 0, r;
+        for (int waits = 0; waits < 250; waits++) {
+                while ((r = sd_bus_process(c->bus, NULL)) > 0)
+                        n++;
+                if (r < 0)
+                        return report("process", r, NULL);
+                r = sd_bus_wait(c->bus, 20000);
+                if (r < 0 && r != -EINTR)
+                        return report("wait", r, NULL);
+                if (r == 0)
+                        break;
+        }
+        return n;
+}
+
 /* ---- Peer.Ping to the bus driver ---------------------------------------- */
 
 int cbase_ping(struct cbase *c, uint64_t n) {

@@ -213,6 +213,31 @@ impl Client {
         }
     }
 
+    /// Handles, untimed, what other clients' work sent this connection,
+    /// until it has been quiet for 20 ms (at most 5 s): `JobRemoved`,
+    /// which every client's subscription matches, and on the manager's
+    /// private socket every unit signal, which the manager sends to each
+    /// direct connection and queues while the client is idle. zbus reads
+    /// its socket on its own threads all along.
+    pub fn drain(&mut self) -> Res<()> {
+        match self {
+            Client::C(c) => c.conn.drain().map(drop)?,
+            Client::Sdbus(c) => {
+                for _ in 0..250 {
+                    while c.bus.process()? {}
+                    if !c.bus.wait(Some(std::time::Duration::from_millis(20)))? {
+                        break;
+                    }
+                }
+                if let Some(jobs) = &c.jobs {
+                    while jobs.try_recv().is_some() {}
+                }
+            }
+            Client::Zbus(_) => {}
+        }
+        Ok(())
+    }
+
     /// `ListUnits` and `GetAll` of every unit listed, one call after the
     /// other (`pipelined`: all `GetAll`s in flight at once). Returns the
     /// number of units.
@@ -453,10 +478,24 @@ pub struct ZbusClient {
 
 impl ZbusClient {
     fn open(direct: bool, unit_path: &str) -> Res<ZbusClient> {
-        if direct {
-            return Err("the zbus client only talks through the bus".into());
-        }
         zbus::block_on(async {
+            if direct {
+                // The manager's private socket, with zbus's `p2p` feature.
+                let runtime = std::env::var("XDG_RUNTIME_DIR")?;
+                let conn = zbus::connection::Builder::address(
+                    format!("unix:path={runtime}/systemd/private").as_str(),
+                )
+                .p2p()
+                .build()
+                .await?;
+                return Ok(ZbusClient {
+                    conn,
+                    jobs: None,
+                    unit_path: unit_path.to_owned(),
+                    build_map: HashMap::new(),
+                    counter: 0,
+                });
+            }
             let conn = zbus::Connection::session().await?;
             // The stream queues every JobRemoved on the bus, also while it
             // is not polled (other clients' jobs, the fleet's): a full queue
@@ -499,11 +538,14 @@ impl ZbusClient {
                         .await?;
                 }
             }
-            Workload::GetVersion => {
+            Workload::GetVersion | Workload::GetVersionDirect => {
+                // The manager's private socket has no bus daemon to route
+                // by destination.
+                let destination = (workload == Workload::GetVersion).then_some(SYSTEMD);
                 for _ in 0..n {
                     let reply = conn
                         .call_method(
-                            Some(SYSTEMD),
+                            destination,
                             MANAGER_PATH,
                             Some(PROPERTIES),
                             "Get",
@@ -515,7 +557,6 @@ impl ZbusClient {
                     check = version.len() as u64;
                 }
             }
-            Workload::GetVersionDirect => return Err("not over the private socket".into()),
             Workload::RunWait => return Err("zbus has no transient-unit API".into()),
             Workload::GetAll => {
                 for _ in 0..n {

@@ -17,6 +17,7 @@ pub struct RawConn {
 extern "C" {
     fn cbase_open(direct: c_int) -> *mut RawConn;
     fn cbase_close(c: *mut RawConn);
+    fn cbase_drain(c: *mut RawConn) -> c_int;
     fn cbase_ping(c: *mut RawConn, n: u64) -> c_int;
     fn cbase_get_version(c: *mut RawConn, n: u64) -> c_int;
     fn cbase_get_all(c: *mut RawConn, path: *const c_char, n: u64) -> c_int;
@@ -59,6 +60,13 @@ impl Conn {
 
     fn raw(&mut self) -> *mut RawConn {
         self.0.as_ptr()
+    }
+
+    /// Handles what other clients' work sent this connection, until it
+    /// has been quiet for 20 ms; returns how many messages.
+    pub fn drain(&mut self) -> Result<u32, Errno> {
+        // SAFETY: see `ping`.
+        check(unsafe { cbase_drain(self.raw()) })
     }
 
     /// `Peer.Ping` to the bus driver, `n` times.
