@@ -29,10 +29,16 @@
 //! and the manager, other processes, do not), and each client's relative
 //! to sdbus async.
 //!
-//! Knobs: `SDBUS_BENCH_ROUNDS` (50); `SDBUS_BENCH_ONLY`, a word the names
-//! of the clients to run contain (such as `async`, for a profiler), which
-//! leaves out the ratios. Without `--bench` (`cargo test --benches`),
-//! every client runs one batch, as a check.
+//! Then transient runs: `/bin/true` in a transient service, awaited with
+//! `AsyncBus::run` and waited for with the blocking `RunningUnit::wait`,
+//! alternating, to show what the async layer adds to a run (zbus has no
+//! transient-unit API).
+//!
+//! Knobs: `SDBUS_BENCH_ROUNDS` (50); `SDBUS_BENCH_RUN_ROUNDS` (10, of 20
+//! runs per client); `SDBUS_BENCH_ONLY`, a word the names of the clients
+//! to run contain (such as `async`, for a profiler), which leaves out the
+//! ratios. Without `--bench` (`cargo test --benches`), every client runs
+//! one batch and one run, as a check.
 
 use std::future::Future;
 use std::io;
@@ -44,6 +50,7 @@ use std::time::{Duration, Instant};
 
 use futures_util::future::join_all;
 use sdbus::tokio::AsyncBus;
+use sdbus::transient::{Run, RunOutcome};
 use sdbus::{Bus, Variant};
 use tokio::io::unix::AsyncFd;
 use tokio::runtime::{Builder, Handle, Runtime};
@@ -173,6 +180,71 @@ impl Client {
         }
         Ok(total)
     }
+
+    /// `/bin/true` in a transient service, `n` times, each awaited (async)
+    /// or waited for (blocking) until it is over.
+    fn runs(&self, n: usize) -> Res<()> {
+        let succeeded = |outcome: RunOutcome| -> Res<()> {
+            if outcome.success() {
+                Ok(())
+            } else {
+                Err(format!("/bin/true did not succeed: {outcome}").into())
+            }
+        };
+        match self {
+            Client::SdbusAsync {
+                runtime,
+                local,
+                bus,
+            } => local.block_on(runtime, async {
+                for _ in 0..n {
+                    succeeded(bus.run(Run::new(["/bin/true"])).await?)?;
+                }
+                Ok(())
+            }),
+            Client::SdbusBlocking(bus) => {
+                for _ in 0..n {
+                    succeeded(Run::new(["/bin/true"]).bus(bus).start()?.wait()?)?;
+                }
+                Ok(())
+            }
+            Client::Zbus { .. } => Err("zbus has no transient-unit API".into()),
+        }
+    }
+}
+
+/// Transient runs, async against blocking, alternating; prints the rates.
+fn run_pass(async_client: &Client, blocking: &Client, rounds: usize, per_round: usize) -> Res<()> {
+    async_client.runs(1)?;
+    blocking.runs(1)?;
+    let mut rates = [Vec::new(), Vec::new()];
+    let mut cpu = [Vec::new(), Vec::new()];
+    let mut ratios = Vec::new();
+    for round in 0..rounds {
+        let mut this_round = [0.0; 2];
+        for k in 0..2 {
+            let i = (k + round) % 2;
+            let client = [async_client, blocking][i];
+            let (wall0, cpu0) = (Instant::now(), process_cpu());
+            client.runs(per_round)?;
+            let (wall, used) = (wall0.elapsed(), process_cpu() - cpu0);
+            this_round[i] = per_round as f64 / wall.as_secs_f64();
+            rates[i].push(this_round[i]);
+            cpu[i].push(used.as_secs_f64() * 1e6 / per_round as f64);
+        }
+        ratios.push(this_round[0] / this_round[1]);
+    }
+    let [async_rate, blocking_rate] = rates.map(median);
+    let [async_cpu, blocking_cpu] = cpu.map(median);
+    println!();
+    println!(
+        "Transient runs of /bin/true, {per_round} per client and round, {rounds} rounds, medians: \
+         sdbus async (AsyncBus::run) {async_rate:.0} runs/s, {async_cpu:.0} µs CPU/run; \
+         blocking (Run::start + wait) {blocking_rate:.0} runs/s, {blocking_cpu:.0} µs CPU/run; \
+         async/blocking rate {:.3} (median of the rounds' ratios)",
+        median(ratios)
+    );
+    Ok(())
 }
 
 fn check(got: &str, version: &str) -> Res<()> {
@@ -303,6 +375,14 @@ fn main() -> Res<()> {
             rates[a] / rates[zm],
             cpu[a] / cpu[b]
         );
+    }
+    if let (Some(a), Some(b)) = (of(SDBUS_ASYNC), of(SDBUS_BLOCKING)) {
+        let (run_rounds, per_round) = if benching {
+            (env_usize("SDBUS_BENCH_RUN_ROUNDS", 10).max(1), 20)
+        } else {
+            (1, 1)
+        };
+        run_pass(&clients[a].1, &clients[b].1, run_rounds, per_round)?;
     }
     Ok(())
 }

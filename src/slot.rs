@@ -15,11 +15,14 @@
 //! - a handle for a reply: [`Bus::call_pending`] returns a [`PendingReply`],
 //!   so many calls can be in flight on one connection.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::ffi::{c_int, c_void};
 use std::marker::PhantomData;
 use std::ptr::{self, NonNull};
+use std::task::Waker;
+#[cfg(feature = "tokio")]
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use libsystemd_sys as sys;
@@ -671,6 +674,16 @@ impl std::fmt::Debug for PendingReply<'_> {
 struct Queue {
     messages: RefCell<VecDeque<NonNull<sys::sd_bus_message>>>,
     refused: RefCell<Option<Error>>,
+    /// The task waiting for either (an async driver processes the bus).
+    waker: Cell<Option<Waker>>,
+}
+
+impl Queue {
+    fn wake(&self) {
+        if let Some(waker) = self.waker.take() {
+            waker.wake();
+        }
+    }
 }
 
 unsafe extern "C" fn queue_trampoline(
@@ -684,6 +697,7 @@ unsafe extern "C" fn queue_trampoline(
         // SAFETY: valid message; the queue owns the new reference.
         unsafe { sys::sd_bus_message_ref(m.as_ptr()) };
         queue.messages.borrow_mut().push_back(m);
+        callback::catch((), || queue.wake());
     }
     0
 }
@@ -702,6 +716,7 @@ unsafe extern "C" fn queue_install_trampoline(
         let error = unsafe { Message::from_raw_borrowed(m) }.and_then(|reply| reply.error());
         if let Some(error) = error {
             *queue.refused.borrow_mut() = Some(Error::Bus(error));
+            queue.wake();
         }
         0
     })
@@ -751,6 +766,23 @@ impl<'bus> Subscription<'bus> {
         })?;
         self.status()?;
         Ok(self.try_recv())
+    }
+
+    /// Ready once a message is queued or the match was refused; until then
+    /// the task of `cx` is woken when one arrives, the bus being processed
+    /// by someone else (the async driver).
+    #[cfg(feature = "tokio")]
+    pub(crate) fn poll_ready(&self, cx: &mut Context<'_>) -> Poll<()> {
+        let queue = self.queue.get();
+        if !queue.messages.borrow().is_empty() || queue.refused.borrow().is_some() {
+            return Poll::Ready(());
+        }
+        let waker = match queue.waker.take() {
+            Some(waker) if waker.will_wake(cx.waker()) => waker,
+            _ => cx.waker().clone(),
+        };
+        queue.waker.set(Some(waker));
+        Poll::Pending
     }
 
     /// Whether the match stands: `Err` with the bus daemon's answer if it

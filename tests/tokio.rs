@@ -713,6 +713,47 @@ fn transient_runs_are_awaited() {
     });
 }
 
+#[test]
+fn a_run_awaited_on_a_connection_that_dies_ends_in_an_error() {
+    local(async {
+        let bus = async_user_bus();
+        let name = unique_unit("dies");
+        let mut unit = Run::new(["/bin/sleep", "30"])
+            .name(&name)
+            .bus(bus.bus())
+            .start()
+            .unwrap();
+        let fd = std::os::fd::AsRawFd::as_raw_fd(&bus.bus().fd().unwrap());
+        let cut = async {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            // SAFETY: shuts down the connection's socket, which stays open
+            // (sd-bus still owns it): the driver then sees the connection
+            // end, as when the bus daemon goes away.
+            unsafe { libc::shutdown(fd, libc::SHUT_RDWR) };
+        };
+        let start = Instant::now();
+        let (waited, ()) = within(
+            "the wait on a connection cut under it",
+            futures_util::future::join(bus.wait_run(&mut unit), cut),
+        )
+        .await;
+        let err = waited.unwrap_err();
+        assert!(err.errno().is_some(), "{err}");
+        // Woken by the end of the connection, not by a timer.
+        assert!(start.elapsed() < TIMEOUT / 2, "{:?}", start.elapsed());
+
+        // The unit goes on without the connection's reference: stop it.
+        let other = user_bus();
+        let job = sdbus::systemd1::Manager::new(&other)
+            .stop_unit(&name, JobMode::Replace)
+            .unwrap();
+        assert_eq!(
+            job.wait_timeout(Duration::from_secs(30)).unwrap(),
+            Some(JobResult::Done)
+        );
+    });
+}
+
 /// The calling thread's CPU time so far.
 fn thread_cpu() -> Duration {
     // SAFETY: an all-zero `rusage` is valid, and getrusage fills it.

@@ -1,16 +1,29 @@
 //! Transient units ([`Run`]) on an [`AsyncBus`]: started on its
 //! connection, their end awaited.
 
+use std::cell::Cell;
 use std::future::poll_fn;
-use std::task::Poll;
+use std::rc::Rc;
+use std::task::{Poll, Waker};
 use std::time::Duration;
 
-use super::stream::{signal_rule, Match, Queue};
-use super::{AsyncBus, Driving, PROPERTIES};
+use super::{AsyncBus, Driving, OnClose};
 use crate::error::{Error, InvalidKind, Result};
-use crate::path::path_encode;
-use crate::systemd1::{DESTINATION, MANAGER_INTERFACE, MANAGER_PATH, UNIT_PATH_PREFIX};
 use crate::transient::{Run, RunOutcome, RunningUnit};
+
+/// Wakes the task awaiting a unit when the driver stops.
+#[derive(Default)]
+struct CloseWaker {
+    waker: Cell<Option<Waker>>,
+}
+
+impl OnClose for CloseWaker {
+    fn closed(&self) {
+        if let Some(waker) = self.waker.take() {
+            waker.wake();
+        }
+    }
+}
 
 impl AsyncBus {
     /// Runs `run` as a transient unit of the manager at the other end of
@@ -18,9 +31,10 @@ impl AsyncBus {
     /// (with [`Run::raise_on_fail`], an outcome that is not a success is an
     /// error).
     ///
-    /// Starting is [`Run::start`] on this connection: a few calls made the
-    /// blocking way (the matches, `StartTransientUnit`), which hold up the
-    /// thread for their round trips. Waiting is [`AsyncBus::wait_run`].
+    /// Starting is [`Run::start`] on this connection: `StartTransientUnit`
+    /// is a blocking call, which holds up the thread for its round trip
+    /// (the matches are sent without waiting). Waiting is
+    /// [`AsyncBus::wait_run`].
     ///
     /// ```no_run
     /// use sdbus::transient::Run;
@@ -40,10 +54,11 @@ impl AsyncBus {
     /// [`Run::bus`]`(async_bus.bus())`), and returns how it ended, as
     /// [`RunningUnit::wait`] does; later calls return the same outcome.
     ///
-    /// The unit's own signals, `PropertiesChanged` and `JobRemoved`, wake
-    /// the task: each time, the unit's state is brought up to date without
-    /// blocking ([`RunningUnit::wait_timeout`] with a zero timeout); the
-    /// final properties and the release of the unit are blocking calls. A
+    /// The unit's own signals, `PropertiesChanged` and `JobRemoved`, queued
+    /// by the subscriptions [`Run::start`] made, wake the task (no other
+    /// match is added): each time, the unit's state is brought up to date
+    /// without blocking ([`RunningUnit::wait_timeout`] with a zero
+    /// timeout); the final `GetAll` is a blocking call. A
     /// pty session's output ([`Run::pty`]) is relayed only on those
     /// wake-ups: wait for such a unit the blocking way, on a thread of its
     /// own.
@@ -55,25 +70,12 @@ impl AsyncBus {
                 "was started on another connection than this AsyncBus's",
             ));
         }
-        let sender = self.bus().is_bus_client().then_some(DESTINATION);
-        let path = path_encode(UNIT_PATH_PREFIX, unit.name())?;
-        let rule = signal_rule(
-            sender,
-            Some(&path),
-            Some(PROPERTIES),
-            Some("PropertiesChanged"),
-        )?;
-        let changes = Match::install(self, &rule, Queue::default()).await?;
-        let rule = signal_rule(
-            sender,
-            Some(MANAGER_PATH),
-            Some(MANAGER_INTERFACE),
-            Some("JobRemoved"),
-        )?;
-        let jobs = Match::install(self, &rule, Queue::default()).await?;
+        // The unit's subscriptions, made before it started, queue its
+        // signals as the driver processes the bus, and wake this task.
+        let close = Rc::new(CloseWaker::default());
+        let watcher: Rc<dyn OnClose> = close.clone();
+        self.shared.watch_close(Rc::downgrade(&watcher));
         loop {
-            // Emptied first: whatever arrives from now on wakes the task.
-            while changes.try_recv_raw().is_some() || jobs.try_recv_raw().is_some() {}
             let outcome = {
                 // The bus may be processed here: async handlers then run
                 // as they do from the driver.
@@ -85,14 +87,15 @@ impl AsyncBus {
             if let Some(outcome) = outcome? {
                 return Ok(outcome);
             }
+            if let Some(error) = self.closed_error() {
+                return Err(error);
+            }
             poll_fn(|cx| {
-                let changed = changes.poll_recv_raw(cx).is_ready();
-                let job = jobs.poll_recv_raw(cx).is_ready();
-                if changed || job {
-                    Poll::Ready(())
-                } else {
-                    Poll::Pending
+                close.waker.set(Some(cx.waker().clone()));
+                if self.closed_error().is_some() {
+                    return Poll::Ready(());
                 }
+                unit.poll_signals(cx)
             })
             .await;
         }

@@ -1153,6 +1153,14 @@ impl RunningUnit<'_> {
         ))
     }
 
+    /// Ready once a signal of the unit is queued, for an async driver
+    /// that processes the bus: then [`RunningUnit::wait_timeout`] with a
+    /// zero timeout takes it into account.
+    #[cfg(feature = "tokio")]
+    pub(crate) fn poll_signals(&self, cx: &mut std::task::Context<'_>) -> std::task::Poll<()> {
+        self.tracker.poll_signals(cx)
+    }
+
     /// Releases the unit's `AddRef` reference, once, without waiting: if
     /// this fails, the reference goes with the connection.
     fn release(&mut self) {

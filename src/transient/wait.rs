@@ -172,6 +172,20 @@ impl<'b> Tracker<'b> {
         self.job_results.get(&id)
     }
 
+    /// Ready once a signal of the unit is queued (or a match was refused);
+    /// until then the task of `cx` is woken when one arrives.
+    #[cfg(feature = "tokio")]
+    pub(super) fn poll_signals(&self, cx: &mut std::task::Context<'_>) -> std::task::Poll<()> {
+        // Both are polled, so that either wakes the task.
+        let changed = self.changes.poll_ready(cx);
+        let job = self.jobs.poll_ready(cx);
+        if changed.is_ready() || job.is_ready() {
+            std::task::Poll::Ready(())
+        } else {
+            std::task::Poll::Pending
+        }
+    }
+
     /// Takes every queued signal into account, without processing the
     /// bus; fails if the bus daemon refused a match.
     fn absorb(&mut self) -> Result<()> {
