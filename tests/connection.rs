@@ -506,3 +506,42 @@ fn a_refused_match_is_reported_by_the_subscription() {
     assert!(refused.status().is_ok());
     assert!(!manager_version(&bus).is_empty());
 }
+
+#[test]
+fn a_call_that_expects_no_reply_gets_none() {
+    let peer = EchoPeer::start();
+    let bus = &peer.client;
+    // Whatever reply arrives unasked is dispatched to this match.
+    let replies = bus.subscribe("type='method_return'").unwrap();
+
+    let mut quiet = bus
+        .new_method_call(None, "/echo", ECHO_IFACE, "Echo")
+        .unwrap();
+    quiet.append(&"hush").unwrap();
+    assert!(quiet.expects_reply());
+    quiet.set_expect_reply(false).unwrap();
+    assert!(!quiet.expects_reply());
+    let quiet_cookie = bus.send(&quiet).unwrap();
+
+    // The peer answers in order: once this reply is in, one to the first
+    // call would have come before it.
+    let echoed: String = peer
+        .call("Echo", |m| m.append(&"loud").map(drop))
+        .unwrap()
+        .read()
+        .unwrap();
+    assert_eq!(echoed, "loud");
+    while bus.process().unwrap() {}
+    let unasked: Vec<Option<u64>> = std::iter::from_fn(|| replies.try_recv())
+        .map(|reply| reply.reply_cookie())
+        .collect();
+    assert!(
+        !unasked.contains(&Some(quiet_cookie)),
+        "the peer answered a call that expected no reply: {unasked:?}"
+    );
+
+    // Only a call can say so, and only before it is sealed.
+    let mut signal = bus.new_signal("/echo", ECHO_IFACE, "Ping").unwrap();
+    assert!(signal.set_expect_reply(false).is_err());
+    assert!(quiet.set_expect_reply(true).is_err());
+}

@@ -658,3 +658,34 @@ fn direct_connection_to_the_manager() {
     assert!(outcome.success(), "{outcome}");
     assert_eq!(outcome.exit, Some(Exit::Code(0)));
 }
+
+#[test]
+fn a_run_holds_its_unit_until_waited_for_then_releases_it() {
+    let bus = user_bus();
+    let name = format!("sdbus-release-{}.service", std::process::id());
+    let mut unit = Run::new(["/bin/sleep", "0.3"])
+        .name(&name)
+        .bus(&bus)
+        .start()
+        .unwrap();
+    // The unit holds a reference of this connection (AddRef).
+    let path = sdbus::path::path_encode("/org/freedesktop/systemd1/unit", &name).unwrap();
+    let refs: Vec<String> = bus.get_property(SYSTEMD, &path, UNIT, "Refs").unwrap();
+    assert_eq!(refs, [bus.unique_name().unwrap()]);
+
+    assert!(unit.wait().unwrap().success());
+    drop(unit);
+    // Released (Unref, not waited for): the manager collects the unit.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let loaded = bus.call_method(SYSTEMD, MANAGER_PATH, MANAGER, "GetUnit", &(name.as_str(),));
+        match loaded {
+            Err(err) if err.bus_error_kind() == Some(sdbus::BusErrorKind::NoSuchUnit) => break,
+            other => {
+                assert!(other.is_ok(), "{other:?}");
+                assert!(Instant::now() < deadline, "{name} is still loaded");
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+    }
+}
