@@ -218,7 +218,7 @@ impl Bus {
 
 /// Checks an interface and a property name before they are sent.
 #[inline]
-fn check_names(interface: &str, property: &str) -> Result<()> {
+pub(crate) fn check_names(interface: &str, property: &str) -> Result<()> {
     InterfaceName::validate(interface)?;
     if !MemberName::is_valid(property) {
         return Err(Error::invalid(

@@ -144,7 +144,7 @@ use crate::bus::{duration_usec, Bus};
 use crate::callback;
 use crate::error::{check, Error, InvalidKind, Result};
 use crate::message::Message;
-use crate::names::{InterfaceName, MemberName};
+use crate::names::InterfaceName;
 use crate::properties::Properties;
 use crate::slot::Slot;
 use crate::types::{AppendArgs, Read, Variant};
@@ -351,7 +351,7 @@ impl AsyncBus {
     where
         T: for<'m> Read<'m>,
     {
-        check_property_names(interface, property)?;
+        crate::properties::check_names(interface, property)?;
         let reply = self
             .call_method(destination, path, PROPERTIES, "Get", &(interface, property))
             .await?;
@@ -906,18 +906,4 @@ fn io_error(operation: &'static str, error: &std::io::Error) -> Error {
         operation,
         errno: error.raw_os_error().unwrap_or(libc::EIO),
     }
-}
-
-/// Checks an interface and a property name before they are sent, as
-/// [`Bus::get_property`] does.
-fn check_property_names(interface: &str, property: &str) -> Result<()> {
-    InterfaceName::validate(interface)?;
-    if !MemberName::is_valid(property) {
-        return Err(Error::invalid(
-            InvalidKind::Property,
-            property,
-            "is not a valid property name",
-        ));
-    }
-    Ok(())
 }
